@@ -1,1 +1,310 @@
-fn main() {}
+//! Read workloads against a hand-written rusqlite baseline on the same
+//! connection: top10, get_by_pk, filter_100, all_10k, count; plus the peak
+//! heap memory of one all_10k run of each side.
+
+#[path = "common/mod.rs"]
+mod common;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::time::SystemTime;
+
+use common::{PlainProduct, Product, Ratio, map_row, product};
+use criterion::Criterion;
+use query::prelude::*;
+
+// ---------------------------------------------------------------------------
+// Peak-memory accounting: a counting global allocator. It sees every Rust
+// heap allocation (the rows, their strings, the SQL text, the parameters);
+// SQLite's own page cache and statement memory come from its own malloc and
+// are the same for both sides.
+
+struct Counting;
+
+static CURRENT: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+fn grow(n: usize) {
+    let now = CURRENT.fetch_add(n, Relaxed) + n;
+    PEAK.fetch_max(now, Relaxed);
+}
+
+fn shrink(n: usize) {
+    CURRENT.fetch_sub(n, Relaxed);
+}
+
+// SAFETY: every method forwards to `System` with the caller's arguments
+// unchanged; the counters are only bookkeeping.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded contract.
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            grow(layout.size());
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded contract.
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            grow(layout.size());
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded contract.
+        unsafe { System.dealloc(ptr, layout) };
+        shrink(layout.size());
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: forwarded contract.
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            // Counted as a resize in place: a moving realloc briefly holds
+            // both blocks, which this (like both sides) does not count.
+            if new_size >= layout.size() {
+                grow(new_size - layout.size());
+            } else {
+                shrink(layout.size() - new_size);
+            }
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Peak bytes allocated above the starting level while `f` runs (its result
+/// included, dropped afterwards).
+fn peak_bytes<T>(f: impl FnOnce() -> T) -> usize {
+    let base = CURRENT.load(Relaxed);
+    PEAK.store(base, Relaxed);
+    let out = black_box(f());
+    let peak = PEAK.load(Relaxed) - base;
+    drop(out);
+    peak
+}
+
+// ---------------------------------------------------------------------------
+// The two sides of each workload.
+
+// top10: `price <= 500 AND name contains "sony"` (case-sensitive, as in the
+// API), highest price first, 10 rows.
+const TOP10_SQL: &str = "SELECT id, name, price, qty, rating, enabled, description FROM product \
+     WHERE price <= ?1 AND instr(name, ?2) > 0 ORDER BY price DESC LIMIT ?3";
+
+fn top10_query(db: &Db) -> Vec<Product> {
+    Product::objects()
+        .filter(product::price.lte(black_box(500)))
+        .filter(product::name.contains(black_box("sony")))
+        .order_by(-product::price)
+        .limit(10)
+        .all(db)
+        .unwrap()
+}
+
+fn top10_rusqlite(db: &Db) -> Vec<PlainProduct> {
+    let mut stmt = db.connection().prepare_cached(TOP10_SQL).unwrap();
+    stmt.query_map((black_box(500i64), black_box("sony"), 10i64), map_row)
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+}
+
+fn get_query(db: &Db, k: i64) -> Product {
+    Product::objects()
+        .filter(product::id.eq(k))
+        .get(db)
+        .unwrap()
+}
+
+fn get_rusqlite(db: &Db, k: i64) -> PlainProduct {
+    let mut stmt = db
+        .connection()
+        .prepare_cached(
+            "SELECT id, name, price, qty, rating, enabled, description FROM product WHERE id = ?1",
+        )
+        .unwrap();
+    stmt.query_row([k], map_row).unwrap()
+}
+
+fn filter100_query(db: &Db) -> Vec<Product> {
+    Product::objects()
+        .filter(product::price.gte(black_box(200)) & product::price.lt(black_box(210)))
+        .all(db)
+        .unwrap()
+}
+
+fn filter100_rusqlite(db: &Db) -> Vec<PlainProduct> {
+    let mut stmt = db
+        .connection()
+        .prepare_cached(
+            "SELECT id, name, price, qty, rating, enabled, description FROM product \
+             WHERE price >= ?1 AND price < ?2",
+        )
+        .unwrap();
+    stmt.query_map((black_box(200i64), black_box(210i64)), map_row)
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+}
+
+fn all_query(db: &Db) -> Vec<Product> {
+    Product::objects().all(db).unwrap()
+}
+
+fn all_rusqlite(db: &Db) -> Vec<PlainProduct> {
+    let mut stmt = db
+        .connection()
+        .prepare_cached("SELECT id, name, price, qty, rating, enabled, description FROM product")
+        .unwrap();
+    stmt.query_map([], map_row)
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+}
+
+fn count_query(db: &Db) -> usize {
+    Product::objects()
+        .filter(product::price.lte(black_box(500)))
+        .count(db)
+        .unwrap()
+}
+
+fn count_rusqlite(db: &Db) -> usize {
+    let mut stmt = db
+        .connection()
+        .prepare_cached("SELECT COUNT(*) FROM product WHERE price <= ?1")
+        .unwrap();
+    stmt.query_row([black_box(500i64)], |r| r.get::<_, i64>(0))
+        .unwrap() as usize
+}
+
+/// Sanity: both sides return the same rows, so they do the same work.
+fn check_same(db: &Db) {
+    fn plain(p: Product) -> PlainProduct {
+        PlainProduct {
+            id: p.id,
+            name: p.name,
+            price: p.price,
+            qty: p.qty,
+            rating: p.rating,
+            enabled: p.enabled,
+            description: p.description,
+        }
+    }
+    let conv = |v: Vec<Product>| v.into_iter().map(plain).collect::<Vec<_>>();
+    let top = top10_query(db);
+    assert_eq!(top.len(), 10);
+    assert_eq!(conv(top), top10_rusqlite(db));
+    assert_eq!(plain(get_query(db, 4242)), get_rusqlite(db, 4242));
+    let f = filter100_query(db);
+    assert_eq!(f.len(), 100);
+    assert_eq!(conv(f), filter100_rusqlite(db));
+    let all = all_query(db);
+    assert_eq!(all.len(), common::ROWS as usize);
+    assert_eq!(conv(all), all_rusqlite(db));
+    assert_eq!(count_query(db), 5000);
+    assert_eq!(count_rusqlite(db), 5000);
+}
+
+// ---------------------------------------------------------------------------
+
+fn bench_top10(c: &mut Criterion, db: &Db) {
+    let mut g = c.benchmark_group("top10");
+    g.bench_function("query", |b| b.iter(|| top10_query(db)));
+    g.bench_function("rusqlite", |b| b.iter(|| top10_rusqlite(db)));
+    g.finish();
+}
+
+fn bench_get_by_pk(c: &mut Criterion, db: &Db) {
+    // k walks 1..=10000 in a scrambled order (7919 is prime to 10000), a
+    // different key every iteration, the same sequence for both sides.
+    let next = |i: &mut i64| {
+        *i += 1;
+        (*i * 7919) % common::ROWS + 1
+    };
+    let mut g = c.benchmark_group("get_by_pk");
+    let mut i = 0;
+    g.bench_function("query", |b| b.iter(|| get_query(db, next(&mut i))));
+    let mut i = 0;
+    g.bench_function("rusqlite", |b| b.iter(|| get_rusqlite(db, next(&mut i))));
+    g.finish();
+}
+
+fn bench_filter_100(c: &mut Criterion, db: &Db) {
+    let mut g = c.benchmark_group("filter_100");
+    g.bench_function("query", |b| b.iter(|| filter100_query(db)));
+    g.bench_function("rusqlite", |b| b.iter(|| filter100_rusqlite(db)));
+    g.finish();
+}
+
+fn bench_all_10k(c: &mut Criterion, db: &Db) {
+    let mut g = c.benchmark_group("all_10k");
+    g.sample_size(20)
+        .measurement_time(std::time::Duration::from_secs(4));
+    g.bench_function("query", |b| b.iter(|| all_query(db)));
+    g.bench_function("rusqlite", |b| b.iter(|| all_rusqlite(db)));
+    g.finish();
+}
+
+fn bench_count(c: &mut Criterion, db: &Db) {
+    let mut g = c.benchmark_group("count");
+    g.bench_function("query", |b| b.iter(|| count_query(db)));
+    g.bench_function("rusqlite", |b| b.iter(|| count_rusqlite(db)));
+    g.finish();
+}
+
+/// Peak heap bytes of one all_10k run of each side (statements already
+/// prepared and cached by an earlier run), printed with their ratio.
+fn all_10k_memory(db: &Db) {
+    // Warm both sides' statement caches first.
+    drop(all_query(db));
+    drop(all_rusqlite(db));
+    let q = peak_bytes(|| all_query(db));
+    let r = peak_bytes(|| all_rusqlite(db));
+    println!(
+        "all_10k peak heap: query {:.1} KiB, rusqlite {:.1} KiB, ratio {:.3}x   target <= 1.10x",
+        q as f64 / 1024.0,
+        r as f64 / 1024.0,
+        q as f64 / r as f64
+    );
+}
+
+fn main() {
+    let db = common::open_db();
+    check_same(&db);
+
+    let since = SystemTime::now();
+    let mut c = common::criterion();
+    bench_top10(&mut c, &db);
+    bench_get_by_pk(&mut c, &db);
+    bench_filter_100(&mut c, &db);
+    bench_all_10k(&mut c, &db);
+    bench_count(&mut c, &db);
+    c.final_summary();
+
+    let ratio = |group, target| Ratio {
+        group,
+        numerator: "query",
+        denominator: "rusqlite",
+        target,
+    };
+    common::print_ratios(
+        &[
+            ratio("top10", "<= 1.03x"),
+            ratio("get_by_pk", "<= 1.10x"),
+            ratio("filter_100", "<= 1.03x"),
+            ratio("all_10k", "<= 1.03x"),
+            ratio("count", "<= 1.03x"),
+        ],
+        since,
+    );
+    all_10k_memory(&db);
+}

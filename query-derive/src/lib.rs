@@ -1,1 +1,30 @@
-use proc_macro::TokenStream; #[proc_macro_derive(Model, attributes(model, field))] pub fn d(_: TokenStream) -> TokenStream { TokenStream::new() }
+//! `#[derive(Model)]` for the `query` crate. Use it through `query::prelude::*`;
+//! see the `query` crate's documentation for the attributes.
+
+mod attr;
+mod expand;
+
+use proc_macro::TokenStream;
+use syn::{DeriveInput, parse_macro_input};
+
+/// Derives `query::Model` for a struct with named fields, and generates a
+/// module of typed field constants named after it (`product::price`).
+///
+/// Attributes: `#[model(table = "...", fields = "...")]` on the struct;
+/// `#[field(max_length = N, email, url, text, unique, db_index,
+/// default = EXPR, column = "...", primary_key, auto_now, auto_now_add,
+/// choices = [...])]` on fields.
+#[proc_macro_derive(Model, attributes(model, field))]
+pub fn derive_model(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    match attr::parse(&input).and_then(|model| expand::derive(&input, &model)) {
+        Ok(tokens) => tokens.into(),
+        Err(err) => {
+            let mut out = err.to_compile_error();
+            // A stub impl, so the user sees the mistake and not a second
+            // error at every use of the model.
+            out.extend(expand::stub(&input));
+            out.into()
+        }
+    }
+}

@@ -1,0 +1,459 @@
+//! The SQL compiler: turns a `QuerySet` (or a model operation) into one
+//! statement and its bound values. Dialect differences go through [`Dialect`].
+
+use crate::dialect::Dialect;
+use crate::model::{FieldMeta, ModelMeta};
+use crate::query::{Assignment, Cmp, Node};
+use crate::value::Value;
+
+/// An `ORDER BY` term: column and direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct OrderTerm {
+    pub column: &'static str,
+    pub desc: bool,
+}
+
+/// The parts of a query set the compiler reads.
+#[derive(Debug, Clone)]
+pub(crate) struct Query {
+    pub meta: &'static ModelMeta,
+    pub filter: Node,
+    pub order: Vec<OrderTerm>,
+    pub limit: Option<u64>,
+    pub offset: u64,
+}
+
+impl Query {
+    pub fn is_sliced(&self) -> bool {
+        self.limit.is_some() || self.offset > 0
+    }
+}
+
+/// What a `SELECT` returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Select {
+    /// Every column of the model, in `META.fields` order.
+    Rows,
+    /// `1`, for `exists`.
+    One,
+    /// The primary key, for sliced `update` and `delete`.
+    Pk,
+}
+
+/// A statement being written: SQL text and its parameters.
+pub(crate) struct Writer<'d, D: Dialect> {
+    pub sql: String,
+    pub params: Vec<Value>,
+    d: &'d D,
+}
+
+fn clamp(n: u64) -> Value {
+    Value::Integer(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+impl<'d, D: Dialect> Writer<'d, D> {
+    pub fn new(d: &'d D, capacity: usize) -> Self {
+        Writer {
+            sql: String::with_capacity(capacity),
+            params: Vec::new(),
+            d,
+        }
+    }
+
+    pub fn finish(self) -> (String, Vec<Value>) {
+        (self.sql, self.params)
+    }
+
+    fn push(&mut self, s: &str) {
+        self.sql.push_str(s);
+    }
+
+    fn ident(&mut self, ident: &str) {
+        self.d.quote(&mut self.sql, ident);
+    }
+
+    fn column(&mut self, table: &str, column: &str) {
+        self.ident(table);
+        self.sql.push('.');
+        self.ident(column);
+    }
+
+    /// Appends a placeholder bound to `value`.
+    fn param(&mut self, value: Value) {
+        self.params.push(value);
+        self.d.placeholder(&mut self.sql, self.params.len());
+    }
+
+    fn placeholder_text(&mut self, value: Value) -> String {
+        self.params.push(value);
+        let mut p = String::new();
+        self.d.placeholder(&mut p, self.params.len());
+        p
+    }
+
+    fn columns(&mut self, meta: &ModelMeta, qualify: bool) {
+        for (i, f) in meta.fields.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            if qualify {
+                self.column(meta.table, f.column);
+            } else {
+                self.ident(f.column);
+            }
+        }
+    }
+
+    fn node(&mut self, table: &str, node: &Node, top: bool) {
+        match node {
+            Node::Empty => self.push("1 = 1"),
+            Node::Cmp {
+                column, op, value, ..
+            } => {
+                self.column(table, column);
+                let op = match op {
+                    Cmp::Eq => "=",
+                    Cmp::Ne => self.d.distinct_from(),
+                    Cmp::Gt => ">",
+                    Cmp::Gte => ">=",
+                    Cmp::Lt => "<",
+                    Cmp::Lte => "<=",
+                };
+                self.sql.push(' ');
+                self.push(op);
+                self.sql.push(' ');
+                self.param(value.clone());
+            }
+            Node::Text {
+                column,
+                op,
+                case_insensitive,
+                needle,
+                ..
+            } => {
+                let mut expr = String::new();
+                self.d.quote(&mut expr, table);
+                expr.push('.');
+                self.d.quote(&mut expr, column);
+                let mut placeholder = String::new();
+                self.d.placeholder(&mut placeholder, self.params.len() + 1);
+                let value = if *case_insensitive {
+                    let mut folded = String::new();
+                    self.d.fold_case(&mut folded, &expr);
+                    let needle = self.d.fold_value(needle);
+                    self.d
+                        .text_lookup(&mut self.sql, &folded, *op, &needle, &placeholder)
+                } else {
+                    self.d
+                        .text_lookup(&mut self.sql, &expr, *op, needle, &placeholder)
+                };
+                self.params.push(value);
+            }
+            Node::In { column, values, .. } => {
+                if values.is_empty() {
+                    // `IN ()` is not valid SQL everywhere; an empty list matches nothing.
+                    self.push("0 = 1");
+                    return;
+                }
+                self.column(table, column);
+                self.push(" IN (");
+                for (i, v) in values.iter().enumerate() {
+                    if i > 0 {
+                        self.push(", ");
+                    }
+                    self.param(v.clone());
+                }
+                self.push(")");
+            }
+            Node::Range { column, lo, hi, .. } => {
+                self.column(table, column);
+                self.push(" BETWEEN ");
+                self.param(lo.clone());
+                self.push(" AND ");
+                self.param(hi.clone());
+            }
+            Node::IsNull { column, is_null } => {
+                self.column(table, column);
+                self.push(if *is_null { " IS NULL" } else { " IS NOT NULL" });
+            }
+            Node::And(nodes) | Node::Or(nodes) => {
+                let op = if matches!(node, Node::And(_)) {
+                    " AND "
+                } else {
+                    " OR "
+                };
+                if !top {
+                    self.push("(");
+                }
+                for (i, n) in nodes.iter().enumerate() {
+                    if i > 0 {
+                        self.push(op);
+                    }
+                    self.node(table, n, false);
+                }
+                if !top {
+                    self.push(")");
+                }
+            }
+            Node::Not(inner) => {
+                // Django's negation keeps rows where the condition is unknown
+                // (compares with NULL). `NOT` alone would drop them.
+                if inner.can_be_null() {
+                    self.push("(");
+                    self.node(table, inner, true);
+                    self.push(") IS NOT TRUE");
+                } else {
+                    self.push("NOT (");
+                    self.node(table, inner, true);
+                    self.push(")");
+                }
+            }
+        }
+    }
+
+    fn where_clause(&mut self, q: &Query) {
+        if q.filter != Node::Empty {
+            self.push(" WHERE ");
+            self.node(q.meta.table, &q.filter, true);
+        }
+    }
+
+    fn order_by(&mut self, table: Option<&str>, order: &[OrderTerm]) {
+        for (i, o) in order.iter().enumerate() {
+            self.push(if i == 0 { " ORDER BY " } else { ", " });
+            match table {
+                Some(t) => self.column(t, o.column),
+                None => self.ident(o.column),
+            }
+            if o.desc {
+                self.push(" DESC");
+            }
+        }
+    }
+
+    fn limit_offset(&mut self, limit: Option<u64>, offset: u64) {
+        let l = limit.map(|l| self.placeholder_text(clamp(l)));
+        let o = (offset > 0).then(|| self.placeholder_text(clamp(offset)));
+        self.d
+            .limit_offset(&mut self.sql, l.as_deref(), o.as_deref());
+    }
+
+    /// `SELECT <what> FROM "t" [WHERE] [ORDER BY] [LIMIT/OFFSET]`.
+    pub fn select(&mut self, q: &Query, what: Select) {
+        self.push("SELECT ");
+        match what {
+            Select::Rows => self.columns(q.meta, true),
+            Select::One => self.push("1"),
+            Select::Pk => self.column(q.meta.table, q.meta.pk_field().column),
+        }
+        self.push(" FROM ");
+        self.ident(q.meta.table);
+        self.where_clause(q);
+        self.order_by(Some(q.meta.table), &q.order);
+        self.limit_offset(q.limit, q.offset);
+    }
+
+    /// The last row of a sliced query: the slice as a subquery, read backwards.
+    pub fn select_last_of_slice(&mut self, q: &Query) {
+        let meta = q.meta;
+        self.push("SELECT ");
+        self.columns(meta, true);
+        self.push(" FROM (");
+        self.select(q, Select::Rows);
+        self.push(") AS ");
+        self.ident(meta.table);
+        let reversed: Vec<OrderTerm> = q
+            .order
+            .iter()
+            .map(|o| OrderTerm {
+                column: o.column,
+                desc: !o.desc,
+            })
+            .collect();
+        self.order_by(Some(meta.table), &reversed);
+        self.push(" LIMIT 1");
+    }
+
+    /// `SELECT COUNT(*)`, of the slice when sliced.
+    pub fn count(&mut self, q: &Query) {
+        if q.is_sliced() {
+            self.push("SELECT COUNT(*) FROM (");
+            let mut unordered = q.clone();
+            unordered.order.clear();
+            self.select(&unordered, Select::One);
+            self.push(")");
+        } else {
+            self.push("SELECT COUNT(*) FROM ");
+            self.ident(q.meta.table);
+            self.where_clause(q);
+        }
+    }
+
+    /// `WHERE` for `update` and `delete`: the filter, or the slice's keys.
+    fn write_target(&mut self, q: &Query) {
+        if q.is_sliced() {
+            self.push(" WHERE ");
+            self.column(q.meta.table, q.meta.pk_field().column);
+            self.push(" IN (");
+            self.select(q, Select::Pk);
+            self.push(")");
+        } else {
+            self.where_clause(q);
+        }
+    }
+
+    /// `UPDATE "t" SET ... WHERE ...`.
+    pub fn update<M>(&mut self, q: &Query, assignments: &[Assignment<M>]) {
+        self.push("UPDATE ");
+        self.ident(q.meta.table);
+        for (i, a) in assignments.iter().enumerate() {
+            self.push(if i == 0 { " SET " } else { ", " });
+            self.ident(a.column);
+            self.push(" = ");
+            self.param(a.value.clone());
+        }
+        self.write_target(q);
+    }
+
+    /// `DELETE FROM "t" WHERE ...`.
+    pub fn delete(&mut self, q: &Query) {
+        self.push("DELETE FROM ");
+        self.ident(q.meta.table);
+        self.write_target(q);
+    }
+
+    /// `INSERT INTO "t" (...) VALUES (...), ...` for `rows` rows; the values
+    /// are bound by the model itself, in `META.fields` order.
+    pub fn insert(&mut self, meta: &ModelMeta, with_pk: bool, rows: usize) {
+        self.push("INSERT INTO ");
+        self.ident(meta.table);
+        self.push(" (");
+        let mut n = 0;
+        for (i, f) in meta.fields.iter().enumerate() {
+            if i == meta.pk && !with_pk {
+                continue;
+            }
+            if n > 0 {
+                self.push(", ");
+            }
+            self.ident(f.column);
+            n += 1;
+        }
+        self.push(") VALUES ");
+        let mut index = 0;
+        for r in 0..rows {
+            if r > 0 {
+                self.push(", ");
+            }
+            self.push("(");
+            for i in 0..n {
+                if i > 0 {
+                    self.push(", ");
+                }
+                index += 1;
+                self.d.placeholder(&mut self.sql, index);
+            }
+            self.push(")");
+        }
+    }
+
+    /// `UPDATE "t" SET <every other column> = ? WHERE "pk" = ?`.
+    pub fn update_by_pk(&mut self, meta: &ModelMeta) {
+        self.push("UPDATE ");
+        self.ident(meta.table);
+        let mut index = 0;
+        for (i, f) in meta.fields.iter().enumerate() {
+            if i == meta.pk {
+                continue;
+            }
+            self.push(if index == 0 { " SET " } else { ", " });
+            self.ident(f.column);
+            self.push(" = ");
+            index += 1;
+            self.d.placeholder(&mut self.sql, index);
+        }
+        self.push(" WHERE ");
+        self.ident(meta.pk_field().column);
+        self.push(" = ");
+        self.d.placeholder(&mut self.sql, index + 1);
+    }
+
+    /// `DELETE FROM "t" WHERE "pk" = ?`.
+    pub fn delete_by_pk(&mut self, meta: &ModelMeta, pk: Value) {
+        self.push("DELETE FROM ");
+        self.ident(meta.table);
+        self.push(" WHERE ");
+        self.ident(meta.pk_field().column);
+        self.push(" = ");
+        self.param(pk);
+    }
+
+    fn column_definition(&mut self, f: &FieldMeta) {
+        self.ident(f.column);
+        self.push(" ");
+        if f.primary_key && f.auto {
+            self.push(self.d.auto_primary_key());
+            return;
+        }
+        self.push(self.d.column_type(f.sql_type));
+        if f.primary_key {
+            self.push(" NOT NULL PRIMARY KEY");
+        } else if !f.nullable {
+            self.push(" NOT NULL");
+        }
+        if f.unique && !f.primary_key {
+            self.push(" UNIQUE");
+        }
+        if let Some(default) = f.default {
+            self.push(" DEFAULT ");
+            self.d.literal(&mut self.sql, &default());
+        }
+        if let Some(n) = f.max_length {
+            self.push(" CHECK (length(");
+            self.ident(f.column);
+            self.sql.push_str(&format!(") <= {n})"));
+        }
+        if f.sql_type == crate::value::SqlType::Boolean {
+            self.push(" CHECK (");
+            self.ident(f.column);
+            self.push(" IN (0, 1))");
+        }
+    }
+
+    /// `CREATE TABLE [IF NOT EXISTS] "t" (...)`.
+    pub fn create_table(&mut self, meta: &ModelMeta, if_not_exists: bool) {
+        self.push("CREATE TABLE ");
+        if if_not_exists {
+            self.push("IF NOT EXISTS ");
+        }
+        self.ident(meta.table);
+        self.push(" (");
+        for (i, f) in meta.fields.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.column_definition(f);
+        }
+        self.push(")");
+        self.push(self.d.table_options());
+    }
+
+    /// `CREATE INDEX [IF NOT EXISTS] "t_c_idx" ON "t" ("c")`.
+    pub fn create_index(&mut self, meta: &ModelMeta, f: &FieldMeta, if_not_exists: bool) {
+        self.push("CREATE INDEX ");
+        if if_not_exists {
+            self.push("IF NOT EXISTS ");
+        }
+        self.ident(&index_name(meta, f));
+        self.push(" ON ");
+        self.ident(meta.table);
+        self.push(" (");
+        self.ident(f.column);
+        self.push(")");
+    }
+}
+
+/// The name of the index `#[field(db_index)]` creates: `<table>_<column>_idx`.
+pub fn index_name(meta: &ModelMeta, f: &FieldMeta) -> String {
+    format!("{}_{}_idx", meta.table, f.column)
+}

@@ -1,0 +1,257 @@
+//! Running compiled statements on a `Db` through rusqlite's statement cache.
+
+use rusqlite::{CachedStatement, params_from_iter};
+
+use crate::compiler::{Query, Select, Writer};
+use crate::db::Db;
+use crate::dialect::{Dialect, InsertId};
+use crate::error::{Error, Result};
+use crate::model::Model;
+use crate::query::Assignment;
+use crate::validation::ValidationErrors;
+use crate::value::Value;
+
+/// Django stops counting `get`'s rows after this many (`MAX_GET_RESULTS` + 1).
+const GET_LIMIT: usize = 21;
+
+fn prepare<'c>(db: &'c Db, sql: &str) -> Result<CachedStatement<'c>> {
+    db.connection()
+        .prepare_cached(sql)
+        .map_err(|e| Error::sqlite(e, sql))
+}
+
+fn compile(
+    db: &Db,
+    f: impl FnOnce(&mut Writer<'_, crate::dialect::Sqlite>),
+) -> (String, Vec<Value>) {
+    let mut w = Writer::new(db.dialect(), 256);
+    f(&mut w);
+    w.finish()
+}
+
+/// Runs a query and maps each row until `each` says stop.
+fn for_each_row<M: Model>(
+    db: &Db,
+    sql: &str,
+    params: &[Value],
+    mut each: impl FnMut(M) -> bool,
+) -> Result<()> {
+    let err = |e| Error::sqlite(e, sql);
+    let mut stmt = prepare(db, sql)?;
+    let mut rows = stmt.query(params_from_iter(params)).map_err(err)?;
+    while let Some(row) = rows.next().map_err(err)? {
+        if !each(M::from_row(row).map_err(err)?) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn all<M: Model>(db: &Db, q: &Query) -> Result<Vec<M>> {
+    let (sql, params) = compile(db, |w| w.select(q, Select::Rows));
+    let mut out = Vec::new();
+    for_each_row(db, &sql, &params, |m| {
+        out.push(m);
+        true
+    })?;
+    Ok(out)
+}
+
+pub(crate) fn get<M: Model>(db: &Db, q: &Query) -> Result<M> {
+    let (sql, params) = compile(db, |w| w.select(q, Select::Rows));
+    let mut found = None;
+    let mut count = 0;
+    for_each_row(db, &sql, &params, |m: M| {
+        count += 1;
+        if found.is_none() {
+            found = Some(m);
+        }
+        count < GET_LIMIT
+    })?;
+    match (found, count) {
+        (Some(m), 1) => Ok(m),
+        (None, _) => Err(Error::DoesNotExist {
+            model: M::META.name,
+        }),
+        (Some(_), count) => Err(Error::MultipleObjectsReturned {
+            model: M::META.name,
+            count,
+        }),
+    }
+}
+
+/// At most one row: `first`, `last`, and the last row of a slice.
+pub(crate) fn optional<M: Model>(db: &Db, q: &Query, last_of_slice: bool) -> Result<Option<M>> {
+    let (sql, params) = compile(db, |w| {
+        if last_of_slice {
+            w.select_last_of_slice(q)
+        } else {
+            w.select(q, Select::Rows)
+        }
+    });
+    let mut found = None;
+    for_each_row(db, &sql, &params, |m| {
+        found = Some(m);
+        false
+    })?;
+    Ok(found)
+}
+
+fn scalar_i64(db: &Db, sql: &str, params: &[Value]) -> Result<Option<i64>> {
+    let err = |e| Error::sqlite(e, sql);
+    let mut stmt = prepare(db, sql)?;
+    let mut rows = stmt.query(params_from_iter(params)).map_err(err)?;
+    match rows.next().map_err(err)? {
+        Some(row) => Ok(Some(row.get(0).map_err(err)?)),
+        None => Ok(None),
+    }
+}
+
+pub(crate) fn count(db: &Db, q: &Query) -> Result<usize> {
+    let (sql, params) = compile(db, |w| w.count(q));
+    let n = scalar_i64(db, &sql, &params)?.unwrap_or(0);
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
+pub(crate) fn exists(db: &Db, q: &Query) -> Result<bool> {
+    let (sql, params) = compile(db, |w| w.select(q, Select::One));
+    Ok(scalar_i64(db, &sql, &params)?.is_some())
+}
+
+fn execute(db: &Db, sql: &str, params: &[Value]) -> Result<usize> {
+    let mut stmt = prepare(db, sql)?;
+    stmt.execute(params_from_iter(params))
+        .map_err(|e| Error::sqlite(e, sql))
+}
+
+pub(crate) fn update<M>(db: &Db, q: &Query, assignments: &[Assignment<M>]) -> Result<usize> {
+    if assignments.is_empty() {
+        return Ok(0);
+    }
+    let (sql, params) = compile(db, |w| w.update(q, assignments));
+    execute(db, &sql, &params)
+}
+
+pub(crate) fn delete(db: &Db, q: &Query) -> Result<usize> {
+    let (sql, params) = compile(db, |w| w.delete(q));
+    execute(db, &sql, &params)
+}
+
+fn clean<M: Model>(obj: &M) -> Result<()> {
+    obj.full_clean()
+}
+
+/// Runs an INSERT of `rows` objects whose values `bind` binds; returns the
+/// last inserted row id.
+fn run_insert<M: Model>(db: &Db, objs: &[&M], with_pk: bool) -> Result<i64> {
+    let (sql, _) = compile(db, |w| w.insert(M::META, with_pk, objs.len()));
+    let err = |e| Error::sqlite(e, &sql);
+    let mut stmt = prepare(db, &sql)?;
+    let mut index = 1;
+    for obj in objs {
+        index = obj.bind_columns(&mut stmt, index, with_pk).map_err(err)?;
+    }
+    stmt.raw_execute().map_err(err)?;
+    Ok(match db.dialect().insert_id() {
+        InsertId::LastInsertRowid | InsertId::Returning => db.connection().last_insert_rowid(),
+    })
+}
+
+fn assign_pk<M: Model>(obj: &mut M, key: i64) -> Result<()> {
+    if obj.set_pk(key) {
+        Ok(())
+    } else {
+        Err(Error::KeyOutOfRange {
+            model: M::META.name,
+            key,
+        })
+    }
+}
+
+/// `create`: validate, stamp, INSERT, set the key.
+pub(crate) fn insert<M: Model>(db: &Db, obj: &mut M) -> Result<()> {
+    clean(obj)?;
+    obj.pre_save(true);
+    let auto = M::META.pk_field().auto && obj.pk_is_unset();
+    let rowid = run_insert(db, &[&*obj], !auto)?;
+    if auto {
+        assign_pk(obj, rowid)?;
+    }
+    Ok(())
+}
+
+/// `save`: INSERT for a new object, otherwise UPDATE by key, falling back to
+/// INSERT when no row has the key (Django's behaviour for a set key).
+pub(crate) fn save<M: Model>(db: &Db, obj: &mut M) -> Result<()> {
+    let meta = M::META;
+    if meta.pk_field().auto && obj.pk_is_unset() {
+        return insert(db, obj);
+    }
+    clean(obj)?;
+    obj.pre_save(false);
+    let (sql, _) = compile(db, |w| w.update_by_pk(meta));
+    let err = |e| Error::sqlite(e, &sql);
+    let changed = {
+        let mut stmt = prepare(db, &sql)?;
+        let next = obj.bind_columns(&mut stmt, 1, false).map_err(err)?;
+        stmt.raw_bind_parameter(next, obj.pk_value()).map_err(err)?;
+        stmt.raw_execute().map_err(err)?
+    };
+    if changed == 0 {
+        obj.pre_save(true);
+        run_insert(db, &[&*obj], true)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn delete_instance<M: Model>(db: &Db, obj: &M) -> Result<usize> {
+    let meta = M::META;
+    if meta.pk_field().auto && obj.pk_is_unset() {
+        return Err(Error::NotSaved { model: meta.name });
+    }
+    let (sql, params) = compile(db, |w| w.delete_by_pk(meta, obj.pk_value()));
+    execute(db, &sql, &params)
+}
+
+/// `bulk_create`: validate everything, then INSERT in as few statements as
+/// the parameter limit allows, inside one transaction.
+pub(crate) fn bulk_insert<M: Model>(db: &Db, mut objs: Vec<M>) -> Result<Vec<M>> {
+    let meta = M::META;
+    let mut errors: Option<ValidationErrors> = None;
+    for obj in &objs {
+        if let Err(Error::Validation(e)) = obj.full_clean() {
+            errors = Some(e);
+            break;
+        }
+    }
+    if let Some(e) = errors {
+        return Err(Error::Validation(e));
+    }
+    for obj in &mut objs {
+        obj.pre_save(true);
+    }
+    let columns = meta.fields.len().max(1);
+    let per_statement = (db.dialect().max_parameters() / columns).clamp(1, 500);
+    db.atomic(|db| {
+        // Objects with an unset automatic key get consecutive keys from one
+        // multi-row INSERT: SQLite assigns them in VALUES order, so the last
+        // row id identifies them all.
+        let auto = meta.pk_field().auto;
+        let (new, keyed): (Vec<usize>, Vec<usize>) =
+            (0..objs.len()).partition(|&i| auto && objs[i].pk_is_unset());
+        for chunk in keyed.chunks(per_statement) {
+            let refs: Vec<&M> = chunk.iter().map(|&i| &objs[i]).collect();
+            run_insert(db, &refs, true)?;
+        }
+        for chunk in new.chunks(per_statement) {
+            let refs: Vec<&M> = chunk.iter().map(|&i| &objs[i]).collect();
+            let last = run_insert(db, &refs, false)?;
+            let first = last - (chunk.len() as i64 - 1);
+            for (n, &i) in chunk.iter().enumerate() {
+                assign_pk(&mut objs[i], first + n as i64)?;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(objs)
+}

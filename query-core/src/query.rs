@@ -1,0 +1,586 @@
+//! Typed fields, lookups, predicates (`Q`), ordering and assignments.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::ops::{BitAnd, BitOr, Neg, Not};
+
+use crate::model::Model;
+use crate::value::{FieldType, IntoValue, Nullable, Ordered, TextLookup, Value};
+
+/// A typed column of model `M` whose Rust type is `T`.
+///
+/// `#[derive(Model)]` generates one constant per field in a module named
+/// after the model (`product::price: Field<Product, i64>`). Lookups are
+/// methods on it; each exists only for the field types where it makes sense
+/// and takes only values of the field's type.
+pub struct Field<M, T> {
+    column: &'static str,
+    _marker: PhantomData<fn() -> (M, T)>,
+}
+
+impl<M, T> Clone for Field<M, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<M, T> Copy for Field<M, T> {}
+
+impl<M, T> fmt::Debug for Field<M, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Field").field(&self.column).finish()
+    }
+}
+
+/// The kind of a comparison between a column and one value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cmp {
+    Eq,
+    Ne,
+    Gt,
+    Gte,
+    Lt,
+    Lte,
+}
+
+/// The text lookups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextOp {
+    /// `iexact`: equal after case folding.
+    IExact,
+    /// `contains` / `icontains`.
+    Contains,
+    /// `startswith` / `istartswith`.
+    StartsWith,
+    /// `endswith` / `iendswith`.
+    EndsWith,
+}
+
+/// One node of a predicate tree.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Node {
+    /// `Q::new()`: no condition. Vanishes when combined with `&` or `|`.
+    Empty,
+    Cmp {
+        column: &'static str,
+        nullable: bool,
+        op: Cmp,
+        value: Value,
+    },
+    Text {
+        column: &'static str,
+        nullable: bool,
+        op: TextOp,
+        case_insensitive: bool,
+        needle: String,
+    },
+    In {
+        column: &'static str,
+        nullable: bool,
+        values: Vec<Value>,
+    },
+    Range {
+        column: &'static str,
+        nullable: bool,
+        lo: Value,
+        hi: Value,
+    },
+    IsNull {
+        column: &'static str,
+        is_null: bool,
+    },
+    And(Vec<Node>),
+    Or(Vec<Node>),
+    Not(Box<Node>),
+}
+
+impl Node {
+    /// Whether SQL could evaluate this node to NULL (unknown) on some row.
+    /// `NOT` of such a node needs care to keep Django's two-valued meaning.
+    pub(crate) fn can_be_null(&self) -> bool {
+        match self {
+            Node::Empty | Node::IsNull { .. } | Node::Not(_) => false,
+            Node::Cmp { op: Cmp::Ne, .. } => false,
+            Node::Cmp { nullable, .. }
+            | Node::Text { nullable, .. }
+            | Node::In { nullable, .. }
+            | Node::Range { nullable, .. } => *nullable,
+            Node::And(nodes) | Node::Or(nodes) => nodes.iter().any(Node::can_be_null),
+        }
+    }
+
+    fn combine(self, other: Node, and: bool) -> Node {
+        match (self, other) {
+            (Node::Empty, n) | (n, Node::Empty) => n,
+            (Node::And(mut a), Node::And(b)) if and => {
+                a.extend(b);
+                Node::And(a)
+            }
+            (Node::And(mut a), n) if and => {
+                a.push(n);
+                Node::And(a)
+            }
+            (Node::Or(mut a), Node::Or(b)) if !and => {
+                a.extend(b);
+                Node::Or(a)
+            }
+            (Node::Or(mut a), n) if !and => {
+                a.push(n);
+                Node::Or(a)
+            }
+            (a, b) if and => Node::And(vec![a, b]),
+            (a, b) => Node::Or(vec![a, b]),
+        }
+    }
+
+    pub(crate) fn and(self, other: Node) -> Node {
+        self.combine(other, true)
+    }
+
+    pub(crate) fn negate(self) -> Node {
+        match self {
+            Node::Empty => Node::Empty,
+            Node::Not(inner) => *inner,
+            n => Node::Not(Box::new(n)),
+        }
+    }
+}
+
+/// A condition on the rows of model `M`: Django's `Q` object.
+///
+/// Every lookup returns one; combine them with `&` (AND), `|` (OR) and `!`
+/// (NOT). A `Q` is a plain value, so conditions can be built at run time:
+///
+/// ```
+/// # use query::prelude::*;
+/// # #[derive(Model)] pub struct Product { pub id: i64, pub name: String, pub price: i64 }
+/// # fn main() {
+/// use product::*;
+/// let wanted = ["sony", "lg"];
+/// let mut q = Q::new();
+/// for brand in wanted {
+///     q = q | name.icontains(brand);
+/// }
+/// let cheap = Product::objects().filter(q & price.lte(500));
+/// # let _ = cheap;
+/// # }
+/// ```
+///
+/// `Q::new()` is the empty condition, as in Django: it matches every row and
+/// disappears when combined, so it is the starting point for both `&` and `|`.
+///
+/// Negation follows Django: `!p` keeps every row for which `p` is not true,
+/// including rows where `p` compares with NULL.
+pub struct Q<M> {
+    pub(crate) node: Node,
+    _marker: PhantomData<fn() -> M>,
+}
+
+impl<M> Q<M> {
+    /// The empty condition: matches every row; `Q::new() & p` and
+    /// `Q::new() | p` are both `p`.
+    pub fn new() -> Self {
+        Q::from_node(Node::Empty)
+    }
+
+    pub(crate) fn from_node(node: Node) -> Self {
+        Q {
+            node,
+            _marker: PhantomData,
+        }
+    }
+
+    /// Whether this is the empty condition.
+    pub fn is_empty(&self) -> bool {
+        self.node == Node::Empty
+    }
+}
+
+impl<M> Default for Q<M> {
+    fn default() -> Self {
+        Q::new()
+    }
+}
+
+impl<M> Clone for Q<M> {
+    fn clone(&self) -> Self {
+        Q::from_node(self.node.clone())
+    }
+}
+
+impl<M> fmt::Debug for Q<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.node.fmt(f)
+    }
+}
+
+/// Something that can filter a `QuerySet<M>`: a condition on model `M`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a condition on `{M}`",
+    label = "this condition is not on `{M}`",
+    note = "each model's fields live in the module its derive generates: filter a `QuerySet<{M}>` with the fields of `{M}`"
+)]
+pub trait Condition<M> {
+    /// The condition.
+    fn into_q(self) -> Q<M>;
+}
+
+impl<M> Condition<M> for Q<M> {
+    #[inline]
+    fn into_q(self) -> Q<M> {
+        self
+    }
+}
+
+impl<M, R: Condition<M>> BitAnd<R> for Q<M> {
+    type Output = Q<M>;
+    fn bitand(self, rhs: R) -> Q<M> {
+        Q::from_node(self.node.combine(rhs.into_q().node, true))
+    }
+}
+
+impl<M, R: Condition<M>> BitOr<R> for Q<M> {
+    type Output = Q<M>;
+    fn bitor(self, rhs: R) -> Q<M> {
+        Q::from_node(self.node.combine(rhs.into_q().node, false))
+    }
+}
+
+impl<M> Not for Q<M> {
+    type Output = Q<M>;
+    fn not(self) -> Q<M> {
+        Q::from_node(self.node.negate())
+    }
+}
+
+impl<M, T> Field<M, T> {
+    #[doc(hidden)]
+    /// Used by the derive: the column's name in SQL.
+    pub const fn new(column: &'static str) -> Self {
+        Field {
+            column,
+            _marker: PhantomData,
+        }
+    }
+
+    /// The column's name.
+    pub const fn column(&self) -> &'static str {
+        self.column
+    }
+}
+
+impl<M: Model, T: FieldType> Field<M, T> {
+    fn cmp(self, op: Cmp, value: Value) -> Q<M> {
+        Q::from_node(Node::Cmp {
+            column: self.column,
+            nullable: T::NULLABLE,
+            op,
+            value,
+        })
+    }
+
+    fn text(self, op: TextOp, case_insensitive: bool, needle: Value) -> Q<M> {
+        let needle = match needle {
+            Value::Text(s) => s,
+            // `IntoValue<String>` only produces text.
+            other => format!("{other:?}"),
+        };
+        Q::from_node(Node::Text {
+            column: self.column,
+            nullable: T::NULLABLE,
+            op,
+            case_insensitive,
+            needle,
+        })
+    }
+
+    /// `field = value` (Django's `field=value`, `__exact`). On an `Option`
+    /// field, NULL rows never match: use `isnull(true)` for them.
+    pub fn eq(self, value: impl IntoValue<T::Scalar>) -> Q<M> {
+        self.cmp(Cmp::Eq, value.into_value())
+    }
+
+    /// Not equal: exactly `!field.eq(value)`, so rows where the field is NULL
+    /// match (as Django's `exclude(field=value)` keeps them).
+    pub fn ne(self, value: impl IntoValue<T::Scalar>) -> Q<M> {
+        self.cmp(Cmp::Ne, value.into_value())
+    }
+
+    /// `field > value` (`__gt`).
+    pub fn gt(self, value: impl IntoValue<T::Scalar>) -> Q<M>
+    where
+        T: Ordered,
+    {
+        self.cmp(Cmp::Gt, value.into_value())
+    }
+
+    /// `field >= value` (`__gte`).
+    pub fn gte(self, value: impl IntoValue<T::Scalar>) -> Q<M>
+    where
+        T: Ordered,
+    {
+        self.cmp(Cmp::Gte, value.into_value())
+    }
+
+    /// `field < value` (`__lt`).
+    pub fn lt(self, value: impl IntoValue<T::Scalar>) -> Q<M>
+    where
+        T: Ordered,
+    {
+        self.cmp(Cmp::Lt, value.into_value())
+    }
+
+    /// `field <= value` (`__lte`).
+    pub fn lte(self, value: impl IntoValue<T::Scalar>) -> Q<M>
+    where
+        T: Ordered,
+    {
+        self.cmp(Cmp::Lte, value.into_value())
+    }
+
+    /// `lo <= field <= hi` (`__range`, inclusive at both ends).
+    pub fn range(self, lo: impl IntoValue<T::Scalar>, hi: impl IntoValue<T::Scalar>) -> Q<M>
+    where
+        T: Ordered,
+    {
+        Q::from_node(Node::Range {
+            column: self.column,
+            nullable: T::NULLABLE,
+            lo: lo.into_value(),
+            hi: hi.into_value(),
+        })
+    }
+
+    /// `field IN (values)` (`__in`). An empty list matches no row.
+    pub fn is_in<I>(self, values: I) -> Q<M>
+    where
+        I: IntoIterator,
+        I::Item: IntoValue<T::Scalar>,
+    {
+        Q::from_node(Node::In {
+            column: self.column,
+            nullable: T::NULLABLE,
+            values: values.into_iter().map(IntoValue::into_value).collect(),
+        })
+    }
+
+    /// `field IS NULL` when `true`, `IS NOT NULL` when `false` (`__isnull`).
+    /// Only on `Option` fields.
+    pub fn isnull(self, is_null: bool) -> Q<M>
+    where
+        T: Nullable,
+    {
+        Q::from_node(Node::IsNull {
+            column: self.column,
+            is_null,
+        })
+    }
+
+    /// Equal ignoring case, for all of Unicode (`__iexact`).
+    pub fn iexact(self, value: impl IntoValue<T::Scalar>) -> Q<M>
+    where
+        T: TextLookup,
+    {
+        self.text(TextOp::IExact, true, value.into_value())
+    }
+
+    /// Contains `needle`, case-sensitively (`__contains`).
+    /// `%`, `_`, `*`, `?`, `[` and `\` match themselves.
+    pub fn contains(self, needle: impl IntoValue<T::Scalar>) -> Q<M>
+    where
+        T: TextLookup,
+    {
+        self.text(TextOp::Contains, false, needle.into_value())
+    }
+
+    /// Contains `needle`, ignoring case for all of Unicode (`__icontains`).
+    pub fn icontains(self, needle: impl IntoValue<T::Scalar>) -> Q<M>
+    where
+        T: TextLookup,
+    {
+        self.text(TextOp::Contains, true, needle.into_value())
+    }
+
+    /// Starts with `prefix`, case-sensitively (`__startswith`).
+    pub fn startswith(self, prefix: impl IntoValue<T::Scalar>) -> Q<M>
+    where
+        T: TextLookup,
+    {
+        self.text(TextOp::StartsWith, false, prefix.into_value())
+    }
+
+    /// Starts with `prefix`, ignoring case (`__istartswith`).
+    pub fn istartswith(self, prefix: impl IntoValue<T::Scalar>) -> Q<M>
+    where
+        T: TextLookup,
+    {
+        self.text(TextOp::StartsWith, true, prefix.into_value())
+    }
+
+    /// Ends with `suffix`, case-sensitively (`__endswith`).
+    pub fn endswith(self, suffix: impl IntoValue<T::Scalar>) -> Q<M>
+    where
+        T: TextLookup,
+    {
+        self.text(TextOp::EndsWith, false, suffix.into_value())
+    }
+
+    /// Ends with `suffix`, ignoring case (`__iendswith`).
+    pub fn iendswith(self, suffix: impl IntoValue<T::Scalar>) -> Q<M>
+    where
+        T: TextLookup,
+    {
+        self.text(TextOp::EndsWith, true, suffix.into_value())
+    }
+
+    /// Ascending order: `order_by(price.asc())`.
+    pub fn asc(self) -> Order<M> {
+        Order::new(self.column, false)
+    }
+
+    /// Descending order: `order_by(price.desc())`, the same as `-price`.
+    pub fn desc(self) -> Order<M> {
+        Order::new(self.column, true)
+    }
+
+    /// An assignment for [`QuerySet::update`](crate::QuerySet::update):
+    /// `qty.set(0)`. An `Option` field takes a value or `None`.
+    pub fn set(self, value: impl IntoValue<T>) -> Assignment<M> {
+        Assignment {
+            column: self.column,
+            value: value.into_value(),
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<M: Model, T: FieldType> Neg for Field<M, T> {
+    type Output = Order<M>;
+    /// `-price` is `price.desc()`, like Django's `order_by("-price")`.
+    fn neg(self) -> Order<M> {
+        self.desc()
+    }
+}
+
+/// One `ORDER BY` term of model `M`.
+pub struct Order<M> {
+    pub(crate) column: &'static str,
+    pub(crate) desc: bool,
+    _marker: PhantomData<fn() -> M>,
+}
+
+impl<M> Order<M> {
+    fn new(column: &'static str, desc: bool) -> Self {
+        Order {
+            column,
+            desc,
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<M> Clone for Order<M> {
+    fn clone(&self) -> Self {
+        Order::new(self.column, self.desc)
+    }
+}
+impl<M> Copy for Order<M> {}
+
+impl<M> fmt::Debug for Order<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", if self.desc { "-" } else { "" }, self.column)
+    }
+}
+
+/// What `order_by` takes: a field (ascending), `f.asc()`, `f.desc()`, `-f`,
+/// or a tuple of these, all of model `M`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` can't order a `QuerySet<{M}>`",
+    label = "not an ordering of `{M}`",
+    note = "order by fields of `{M}`: `f`, `f.asc()`, `f.desc()`, `-f`, or a tuple of these"
+)]
+pub trait IntoOrder<M> {
+    /// Appends the terms to `out`.
+    fn push_order(self, out: &mut Vec<Order<M>>);
+}
+
+impl<M> IntoOrder<M> for Order<M> {
+    fn push_order(self, out: &mut Vec<Order<M>>) {
+        out.push(self);
+    }
+}
+
+impl<M: Model, T: FieldType> IntoOrder<M> for Field<M, T> {
+    fn push_order(self, out: &mut Vec<Order<M>>) {
+        out.push(self.asc());
+    }
+}
+
+/// One `SET column = value` of an `update`.
+pub struct Assignment<M> {
+    pub(crate) column: &'static str,
+    pub(crate) value: Value,
+    _marker: PhantomData<fn() -> M>,
+}
+
+impl<M> fmt::Debug for Assignment<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} = {:?}", self.column, self.value)
+    }
+}
+
+/// What `update` takes: `f.set(v)` or a tuple of them, all of model `M`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an assignment to `{M}`",
+    label = "expected `field.set(value)` on a field of `{M}`, or a tuple of them",
+    note = "`update(&db, (qty.set(0), enabled.set(true)))`"
+)]
+pub trait Assignments<M> {
+    /// Appends the assignments to `out`.
+    fn push_assignments(self, out: &mut Vec<Assignment<M>>);
+}
+
+impl<M> Assignments<M> for Assignment<M> {
+    fn push_assignments(self, out: &mut Vec<Assignment<M>>) {
+        out.push(self);
+    }
+}
+
+impl<M, A: Assignments<M>> Assignments<M> for Vec<A> {
+    fn push_assignments(self, out: &mut Vec<Assignment<M>>) {
+        for a in self {
+            a.push_assignments(out);
+        }
+    }
+}
+
+macro_rules! tuples {
+    ($($name:ident)+) => {
+        impl<M, $($name: IntoOrder<M>),+> IntoOrder<M> for ($($name,)+) {
+            #[allow(non_snake_case)]
+            fn push_order(self, out: &mut Vec<Order<M>>) {
+                let ($($name,)+) = self;
+                $($name.push_order(out);)+
+            }
+        }
+        impl<M, $($name: Assignments<M>),+> Assignments<M> for ($($name,)+) {
+            #[allow(non_snake_case)]
+            fn push_assignments(self, out: &mut Vec<Assignment<M>>) {
+                let ($($name,)+) = self;
+                $($name.push_assignments(out);)+
+            }
+        }
+    };
+}
+
+tuples!(A);
+tuples!(A B);
+tuples!(A B C);
+tuples!(A B C D);
+tuples!(A B C D E);
+tuples!(A B C D E F);
+tuples!(A B C D E F G);
+tuples!(A B C D E F G H);
+tuples!(A B C D E F G H I);
+tuples!(A B C D E F G H I J);
+tuples!(A B C D E F G H I J K);
+tuples!(A B C D E F G H I J K L);

@@ -1,0 +1,267 @@
+//! `QuerySet`: a lazy, immutable description of a query on one model.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use crate::compiler::{OrderTerm, Query, Select, Writer};
+use crate::db::Db;
+use crate::dialect::Sqlite;
+use crate::error::Result;
+use crate::exec;
+use crate::model::Model;
+use crate::query::{Assignments, Condition, IntoOrder, Node};
+use crate::value::Value;
+
+/// The rows of model `M` that a query selects: Django's `QuerySet`.
+///
+/// Building one touches no database; each builder method returns a new
+/// `QuerySet`, and the value can be cloned and reused. Execution methods take
+/// a [`Db`] and run exactly one statement (`create` and `save` of a model
+/// whose key is set may run two).
+///
+/// `limit` and `offset` are honoured by every method: `count`, `exists`,
+/// `first`, `last`, `update` and `delete` of a sliced query act on the rows of
+/// that slice only.
+pub struct QuerySet<M> {
+    filter: Node,
+    order: Vec<OrderTerm>,
+    limit: Option<u64>,
+    offset: u64,
+    _marker: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for QuerySet<M> {
+    fn clone(&self) -> Self {
+        QuerySet {
+            filter: self.filter.clone(),
+            order: self.order.clone(),
+            limit: self.limit,
+            offset: self.offset,
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<M: Model> fmt::Debug for QuerySet<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (sql, params) = self.to_sql();
+        f.debug_struct("QuerySet")
+            .field("sql", &sql)
+            .field("params", &params)
+            .finish()
+    }
+}
+
+impl<M: Model> Default for QuerySet<M> {
+    fn default() -> Self {
+        QuerySet::new()
+    }
+}
+
+impl<M: Model> QuerySet<M> {
+    /// Every row of `M`'s table. Usually spelled `M::objects()`.
+    pub fn new() -> Self {
+        QuerySet {
+            filter: Node::Empty,
+            order: Vec::new(),
+            limit: None,
+            offset: 0,
+            _marker: PhantomData,
+        }
+    }
+
+    pub(crate) fn query(&self) -> Query {
+        Query {
+            meta: M::META,
+            filter: self.filter.clone(),
+            order: self.order.clone(),
+            limit: self.limit,
+            offset: self.offset,
+        }
+    }
+
+    /// Keeps the rows for which `condition` is true. `filter(a).filter(b)`
+    /// is `a AND b`.
+    ///
+    /// ```
+    /// # use query::prelude::*;
+    /// # #[derive(Model)] pub struct Product { pub id: i64, pub price: i64 }
+    /// # fn main() {
+    /// use product::*;
+    /// let (sql, params) = Product::objects().filter(price.lte(500)).to_sql();
+    /// assert_eq!(sql, r#"SELECT "product"."id", "product"."price" FROM "product" WHERE "product"."price" <= ?"#);
+    /// assert_eq!(params, [Value::Integer(500)]);
+    /// # }
+    /// ```
+    pub fn filter(mut self, condition: impl Condition<M>) -> Self {
+        let node = std::mem::replace(&mut self.filter, Node::Empty);
+        self.filter = node.and(condition.into_q().node);
+        self
+    }
+
+    /// Drops the rows for which `condition` is true, keeping those where it
+    /// is false or unknown (NULL), as Django's `exclude` does.
+    ///
+    /// ```
+    /// # use query::prelude::*;
+    /// # #[derive(Model)] pub struct Product { pub id: i64, pub description: Option<String> }
+    /// # fn main() {
+    /// use product::*;
+    /// let (sql, _) = Product::objects().exclude(description.eq("x")).to_sql();
+    /// assert!(sql.ends_with(r#"WHERE ("product"."description" = ?) IS NOT TRUE"#));
+    /// # }
+    /// ```
+    pub fn exclude(mut self, condition: impl Condition<M>) -> Self {
+        let node = std::mem::replace(&mut self.filter, Node::Empty);
+        self.filter = node.and(condition.into_q().node.negate());
+        self
+    }
+
+    /// Sorts the rows: `order_by(-price)`, `order_by(price.asc())`,
+    /// `order_by((-price, name))`. Replaces any earlier ordering, as in Django.
+    ///
+    /// ```
+    /// # use query::prelude::*;
+    /// # #[derive(Model)] pub struct Product { pub id: i64, pub name: String, pub price: i64 }
+    /// # fn main() {
+    /// use product::*;
+    /// let (sql, _) = Product::objects().order_by((-price, name)).to_sql();
+    /// assert!(sql.ends_with(r#"ORDER BY "product"."price" DESC, "product"."name""#));
+    /// # }
+    /// ```
+    pub fn order_by(mut self, order: impl IntoOrder<M>) -> Self {
+        let mut terms = Vec::new();
+        order.push_order(&mut terms);
+        self.order = terms
+            .into_iter()
+            .map(|o| OrderTerm {
+                column: o.column,
+                desc: o.desc,
+            })
+            .collect();
+        self
+    }
+
+    /// At most `n` rows: `LIMIT ?`. With [`offset`](QuerySet::offset),
+    /// Django's `qs[offset:offset + n]`; the order of the two calls does not
+    /// matter.
+    pub fn limit(mut self, n: usize) -> Self {
+        self.limit = Some(n as u64);
+        self
+    }
+
+    /// Skips the first `n` rows: `OFFSET ?`; Django's `qs[n:]`.
+    pub fn offset(mut self, n: usize) -> Self {
+        self.offset = n as u64;
+        self
+    }
+
+    /// The `SELECT` this query set runs for [`all`](QuerySet::all), and its
+    /// bound values: for logs, tests and benchmarks.
+    pub fn to_sql(&self) -> (String, Vec<Value>) {
+        let mut w = Writer::new(&Sqlite, 64 + 24 * M::META.fields.len());
+        w.select(&self.query(), Select::Rows);
+        w.finish()
+    }
+
+    /// Runs the query and returns every row.
+    ///
+    /// SQL: `SELECT <columns> FROM "t" [WHERE ...] [ORDER BY ...] [LIMIT ? OFFSET ?]`.
+    pub fn all(&self, db: &Db) -> Result<Vec<M>> {
+        exec::all(db, &self.query())
+    }
+
+    /// The one row that matches: `Error::DoesNotExist` when none does and
+    /// `Error::MultipleObjectsReturned` when several do. No `LIMIT` is added:
+    /// a second row is always seen.
+    pub fn get(&self, db: &Db) -> Result<M> {
+        exec::get(db, &self.query())
+    }
+
+    /// The first row, ordered by the primary key when the query set is
+    /// unordered; `None` when there are no rows.
+    ///
+    /// SQL: the query with `ORDER BY "pk"` (when unordered) and `LIMIT 1`.
+    pub fn first(&self, db: &Db) -> Result<Option<M>> {
+        let mut q = self.query();
+        if q.order.is_empty() {
+            q.order.push(pk_order::<M>(false));
+        }
+        q.limit = Some(q.limit.map_or(1, |l| l.min(1)));
+        exec::optional(db, &q, false)
+    }
+
+    /// The last row: the ordering reversed (the primary key descending when
+    /// unordered); `None` when there are no rows. Of a sliced query set, the
+    /// last row of the slice.
+    pub fn last(&self, db: &Db) -> Result<Option<M>> {
+        let mut q = self.query();
+        if q.order.is_empty() {
+            q.order.push(pk_order::<M>(false));
+        }
+        if q.is_sliced() {
+            return exec::optional(db, &q, true);
+        }
+        for o in &mut q.order {
+            o.desc = !o.desc;
+        }
+        q.limit = Some(1);
+        exec::optional(db, &q, false)
+    }
+
+    /// The number of rows.
+    ///
+    /// SQL: `SELECT COUNT(*) FROM "t" [WHERE ...]` (of a subquery when sliced).
+    pub fn count(&self, db: &Db) -> Result<usize> {
+        exec::count(db, &self.query())
+    }
+
+    /// Whether any row matches.
+    ///
+    /// SQL: `SELECT 1 FROM "t" [WHERE ...] LIMIT 1`.
+    pub fn exists(&self, db: &Db) -> Result<bool> {
+        let mut q = self.query();
+        q.limit = Some(q.limit.map_or(1, |l| l.min(1)));
+        exec::exists(db, &q)
+    }
+
+    /// Sets columns on every matching row, without loading them; returns the
+    /// number of rows changed. `auto_now` fields are not touched (as in Django).
+    ///
+    /// SQL: `UPDATE "t" SET "c" = ?, ... [WHERE ...]`; of a sliced query set,
+    /// `WHERE "pk" IN (SELECT "pk" ... LIMIT ? OFFSET ?)`.
+    pub fn update(&self, db: &Db, assignments: impl Assignments<M>) -> Result<usize> {
+        let mut list = Vec::new();
+        assignments.push_assignments(&mut list);
+        exec::update(db, &self.query(), &list)
+    }
+
+    /// Deletes every matching row; returns how many were deleted.
+    ///
+    /// SQL: `DELETE FROM "t" [WHERE ...]`; of a sliced query set,
+    /// `WHERE "pk" IN (SELECT "pk" ... LIMIT ? OFFSET ?)`.
+    pub fn delete(&self, db: &Db) -> Result<usize> {
+        exec::delete(db, &self.query())
+    }
+
+    /// Inserts `obj` (always an `INSERT`) after validating it, and returns it
+    /// with its primary key and `auto_now`/`auto_now_add` fields set.
+    pub fn create(&self, db: &Db, mut obj: M) -> Result<M> {
+        exec::insert(db, &mut obj)?;
+        Ok(obj)
+    }
+
+    /// Inserts many objects with as few statements as SQLite's parameter
+    /// limit allows, in one transaction; every object is validated first and
+    /// nothing is written if one fails. Returns them with their keys set.
+    pub fn bulk_create(&self, db: &Db, objs: Vec<M>) -> Result<Vec<M>> {
+        exec::bulk_insert(db, objs)
+    }
+}
+
+fn pk_order<M: Model>(desc: bool) -> OrderTerm {
+    OrderTerm {
+        column: M::META.pk_field().column,
+        desc,
+    }
+}

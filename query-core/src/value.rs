@@ -1,0 +1,393 @@
+//! Values bound to statements, and the Rust types a model field can have.
+
+use rusqlite::types::{FromSql, ToSql, ToSqlOutput, ValueRef};
+
+/// One value bound to a statement parameter.
+///
+/// Every value a query carries travels as a `Value`, never as SQL text:
+/// nothing a user passes can change the shape of a statement.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// SQL `NULL`.
+    Null,
+    /// A 64-bit signed integer (also booleans, as 0 and 1).
+    Integer(i64),
+    /// A 64-bit float.
+    Real(f64),
+    /// UTF-8 text (also dates and times, as ISO 8601 text).
+    Text(String),
+    /// Bytes.
+    Blob(Vec<u8>),
+}
+
+impl ToSql for Value {
+    #[inline]
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(match self {
+            Value::Null => ValueRef::Null,
+            Value::Integer(i) => ValueRef::Integer(*i),
+            Value::Real(r) => ValueRef::Real(*r),
+            Value::Text(s) => ValueRef::Text(s.as_bytes()),
+            Value::Blob(b) => ValueRef::Blob(b),
+        }))
+    }
+}
+
+impl From<ValueRef<'_>> for Value {
+    fn from(value: ValueRef<'_>) -> Self {
+        match value {
+            ValueRef::Null => Value::Null,
+            ValueRef::Integer(i) => Value::Integer(i),
+            ValueRef::Real(r) => Value::Real(r),
+            ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+            ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+        }
+    }
+}
+
+impl From<rusqlite::types::Value> for Value {
+    fn from(value: rusqlite::types::Value) -> Self {
+        use rusqlite::types::Value as V;
+        match value {
+            V::Null => Value::Null,
+            V::Integer(i) => Value::Integer(i),
+            V::Real(r) => Value::Real(r),
+            V::Text(s) => Value::Text(s),
+            V::Blob(b) => Value::Blob(b),
+        }
+    }
+}
+
+/// Turns anything rusqlite can bind into a [`Value`], the way rusqlite would bind it.
+///
+/// One mechanism for every type: a lookup's argument is stored exactly as a
+/// model field of that type is stored, so the two always compare equal.
+pub fn to_value<T: ToSql + ?Sized>(v: &T) -> Value {
+    match v.to_sql() {
+        Ok(ToSqlOutput::Borrowed(r)) => r.into(),
+        Ok(ToSqlOutput::Owned(v)) => v.into(),
+        // Every `FieldType` converts infallibly except `u64`-like types, which
+        // are not field types; `Null` is never reached in practice.
+        _ => Value::Null,
+    }
+}
+
+/// How a column is stored, independent of the SQL dialect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SqlType {
+    /// Integers of every width.
+    Integer,
+    /// `f32` and `f64`.
+    Real,
+    /// `bool`: an integer that is 0 or 1.
+    Boolean,
+    /// `String`.
+    Text,
+    /// `Vec<u8>`.
+    Blob,
+    /// `chrono::NaiveDate`, as `YYYY-MM-DD` text.
+    Date,
+    /// `chrono::NaiveDateTime`, as `YYYY-MM-DD HH:MM:SS[.fff]` text.
+    DateTime,
+    /// `chrono::DateTime<Utc>`, as `YYYY-MM-DD HH:MM:SS[.fff]+00:00` text.
+    DateTimeUtc,
+}
+
+/// A Rust type a model field can have.
+///
+/// Implemented for the integers up to `i64`, `f32`, `f64`, `bool`, `String`,
+/// `Vec<u8>`, the chrono date types, and `Option` of each of these.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a supported model field type",
+    label = "unsupported field type",
+    note = "a field can be an integer up to `i64`, `u32`, `f32`, `f64`, `bool`, `String`, `Vec<u8>`, `chrono::NaiveDate`, `chrono::NaiveDateTime`, `chrono::DateTime<Utc>`, or an `Option` of one of these"
+)]
+pub trait FieldType: ToSql + FromSql + 'static {
+    /// The non-NULL type: `T` for `Option<T>`, `Self` otherwise. Lookups take values of it.
+    type Scalar: Scalar;
+    /// Whether the column allows NULL (`Option<T>` fields).
+    const NULLABLE: bool;
+    /// How the column is stored.
+    const SQL_TYPE: SqlType = <Self::Scalar as Scalar>::SQL_TYPE;
+}
+
+/// A field type that is never NULL.
+pub trait Scalar: FieldType<Scalar = Self> {
+    /// How the column is stored.
+    const SQL_TYPE: SqlType;
+}
+
+/// A value usable where a field of type `T` is expected: a lookup's argument,
+/// an `update` assignment, a `default` or a `choices` entry.
+///
+/// `i64` takes `i64` (so `price.lte(500)` infers the literal), `String` takes
+/// `&str`, `String` and `&String`, `Option<T>` takes `T` and `Option<T>`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a value for a `{T}` field",
+    label = "expected a value of type `{T}`",
+    note = "a lookup takes the field's own type, or something that converts into it (`&str` for a `String` field)"
+)]
+pub trait IntoValue<T> {
+    /// Converts into the value that is bound.
+    fn into_value(self) -> Value;
+}
+
+macro_rules! scalar {
+    ($($ty:ty => $sql:ident),* $(,)?) => {$(
+        impl FieldType for $ty {
+            type Scalar = $ty;
+            const NULLABLE: bool = false;
+        }
+        impl Scalar for $ty {
+            const SQL_TYPE: SqlType = SqlType::$sql;
+        }
+        impl IntoValue<$ty> for $ty {
+            #[inline]
+            fn into_value(self) -> Value {
+                to_value(&self)
+            }
+        }
+        impl IntoValue<Option<$ty>> for $ty {
+            #[inline]
+            fn into_value(self) -> Value {
+                to_value(&self)
+            }
+        }
+        impl IntoValue<Option<$ty>> for Option<$ty> {
+            #[inline]
+            fn into_value(self) -> Value {
+                to_value(&self)
+            }
+        }
+    )*};
+}
+
+scalar! {
+    i8 => Integer, i16 => Integer, i32 => Integer, i64 => Integer,
+    u8 => Integer, u16 => Integer, u32 => Integer,
+    f32 => Real, f64 => Real,
+    bool => Boolean,
+    String => Text,
+    Vec<u8> => Blob,
+}
+
+#[cfg(feature = "chrono")]
+scalar! {
+    chrono::NaiveDate => Date,
+    chrono::NaiveDateTime => DateTime,
+    chrono::DateTime<chrono::Utc> => DateTimeUtc,
+}
+
+impl<T: Scalar> FieldType for Option<T> {
+    type Scalar = T;
+    const NULLABLE: bool = true;
+}
+
+macro_rules! borrowed {
+    ($($from:ty => $to:ty, $conv:expr;)*) => {$(
+        impl IntoValue<$to> for $from {
+            #[inline]
+            fn into_value(self) -> Value {
+                $conv(self)
+            }
+        }
+        impl IntoValue<Option<$to>> for $from {
+            #[inline]
+            fn into_value(self) -> Value {
+                $conv(self)
+            }
+        }
+        impl IntoValue<Option<$to>> for Option<$from> {
+            #[inline]
+            fn into_value(self) -> Value {
+                match self {
+                    Some(v) => $conv(v),
+                    None => Value::Null,
+                }
+            }
+        }
+    )*};
+}
+
+borrowed! {
+    &str => String, |s: &str| Value::Text(s.to_owned());
+    &String => String, |s: &String| Value::Text(s.clone());
+    &[u8] => Vec<u8>, |b: &[u8]| Value::Blob(b.to_vec());
+    &Vec<u8> => Vec<u8>, |b: &Vec<u8>| Value::Blob(b.clone());
+}
+
+impl IntoValue<String> for std::borrow::Cow<'_, str> {
+    fn into_value(self) -> Value {
+        Value::Text(self.into_owned())
+    }
+}
+
+impl<const N: usize> IntoValue<Vec<u8>> for &[u8; N] {
+    fn into_value(self) -> Value {
+        Value::Blob(self.to_vec())
+    }
+}
+
+/// The text fields: `#[field(max_length)]`, `email` and `url` need one.
+#[diagnostic::on_unimplemented(
+    message = "`#[field(max_length = ..)]`, `email`, `url` and `text` need a text field, but `{Self}` is not text",
+    label = "not a text type",
+    note = "use `String` or `Option<String>`"
+)]
+pub trait TextField: FieldType {
+    /// The text, or `None` for a NULL value.
+    fn text(&self) -> Option<&str>;
+}
+
+impl TextField for String {
+    fn text(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+impl TextField for Option<String> {
+    fn text(&self) -> Option<&str> {
+        self.as_deref()
+    }
+}
+
+/// Text fields, for the text lookups (`contains`, `icontains`, `iexact`, ...).
+#[diagnostic::on_unimplemented(
+    message = "text lookups need a text field, but this field is `{Self}`",
+    label = "not a text field",
+    note = "`iexact`, `contains`, `icontains`, `startswith`, `istartswith`, `endswith` and `iendswith` work on `String` and `Option<String>` fields; use `eq`, `gt`, `lt` or `range` for other types"
+)]
+pub trait TextLookup: FieldType {}
+impl TextLookup for String {}
+impl TextLookup for Option<String> {}
+
+/// Field types with an order, for `gt`, `gte`, `lt`, `lte` and `range`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` fields have no order for `gt`, `gte`, `lt`, `lte` or `range`",
+    label = "not an ordered field",
+    note = "comparisons work on numbers, text and dates"
+)]
+pub trait Ordered: FieldType {}
+
+/// Nullable fields, for `isnull`.
+#[diagnostic::on_unimplemented(
+    message = "`isnull` needs an `Option<_>` field, but this field is `{Self}`, which is never NULL",
+    label = "not an `Option` field",
+    note = "declare the field as `Option<{Self}>` to allow NULL"
+)]
+pub trait Nullable: FieldType {}
+impl<T: Scalar> Nullable for Option<T> {}
+
+macro_rules! ordered {
+    ($($ty:ty),*) => {$(
+        impl Ordered for $ty {}
+        impl Ordered for Option<$ty> {}
+    )*};
+}
+ordered!(i8, i16, i32, i64, u8, u16, u32, f32, f64, String);
+#[cfg(feature = "chrono")]
+ordered!(
+    chrono::NaiveDate,
+    chrono::NaiveDateTime,
+    chrono::DateTime<chrono::Utc>
+);
+
+/// Types a primary key can have. Integer keys are automatic: 0 means "not
+/// saved yet" and the database assigns the key on insert.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` can't be a primary key",
+    label = "not a primary key type",
+    note = "a primary key is an integer (automatic, 0 until saved) or a `String`; it can't be an `Option`"
+)]
+pub trait PrimaryKey: FieldType {
+    /// Whether the database assigns the key (integer keys).
+    const AUTO: bool;
+    /// True for an automatic key that has not been assigned yet (0).
+    fn is_unset(&self) -> bool;
+    /// Stores the key the database assigned.
+    fn set_assigned(&mut self, key: i64) -> bool;
+}
+
+macro_rules! int_pk {
+    ($($ty:ty),*) => {$(
+        impl PrimaryKey for $ty {
+            const AUTO: bool = true;
+            #[inline]
+            fn is_unset(&self) -> bool {
+                *self == 0
+            }
+            #[inline]
+            fn set_assigned(&mut self, key: i64) -> bool {
+                match <$ty>::try_from(key) {
+                    Ok(k) => {
+                        *self = k;
+                        true
+                    }
+                    Err(_) => false,
+                }
+            }
+        }
+    )*};
+}
+int_pk!(i8, i16, i32, i64, u8, u16, u32);
+
+impl PrimaryKey for String {
+    const AUTO: bool = false;
+    fn is_unset(&self) -> bool {
+        false
+    }
+    fn set_assigned(&mut self, _key: i64) -> bool {
+        false
+    }
+}
+
+/// Date and time fields, which `auto_now` and `auto_now_add` can set.
+#[diagnostic::on_unimplemented(
+    message = "`#[field(auto_now)]` and `#[field(auto_now_add)]` need a date or time field, but `{Self}` is not one",
+    label = "not a date or time type",
+    note = "use `chrono::NaiveDateTime`, `chrono::DateTime<Utc>` or `chrono::NaiveDate` (or an `Option` of one)"
+)]
+pub trait Timestamp: FieldType {
+    /// The current time, in UTC.
+    fn now() -> Self;
+}
+
+#[cfg(feature = "chrono")]
+mod chrono_now {
+    use super::Timestamp;
+    use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+
+    impl Timestamp for NaiveDateTime {
+        fn now() -> Self {
+            Utc::now().naive_utc()
+        }
+    }
+    impl Timestamp for DateTime<Utc> {
+        fn now() -> Self {
+            Utc::now()
+        }
+    }
+    impl Timestamp for NaiveDate {
+        fn now() -> Self {
+            Utc::now().date_naive()
+        }
+    }
+    impl<T: Timestamp + super::Scalar> Timestamp for Option<T> {
+        fn now() -> Self {
+            Some(T::now())
+        }
+    }
+}
+
+impl Value {
+    /// The value as text, the way SQLite's `CAST(x AS TEXT)` shows it.
+    pub(crate) fn to_text(&self) -> String {
+        match self {
+            Value::Null => String::new(),
+            Value::Integer(i) => i.to_string(),
+            Value::Real(r) => r.to_string(),
+            Value::Text(s) => s.clone(),
+            Value::Blob(b) => String::from_utf8_lossy(b).into_owned(),
+        }
+    }
+}

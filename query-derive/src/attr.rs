@@ -1,0 +1,461 @@
+//! Reads `#[model(...)]` and `#[field(...)]`, and checks the rules that
+//! involve more than one field.
+
+use proc_macro2::Span;
+use quote::ToTokens;
+use syn::meta::ParseNestedMeta;
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, Error, Expr, Fields, Ident, LitInt, LitStr, Result, Type};
+
+/// What the derive needs to know about the struct.
+pub struct ModelAttrs {
+    /// The table's name.
+    pub table: String,
+    /// The name of the module of field constants.
+    pub module: Ident,
+    /// The fields, in order.
+    pub fields: Vec<FieldAttrs>,
+    /// Index of the primary key.
+    pub pk: usize,
+}
+
+/// One field and its attributes.
+pub struct FieldAttrs {
+    pub ident: Ident,
+    pub ty: Type,
+    pub column: String,
+    pub max_length: Option<u32>,
+    /// The span of `max_length`, `email`, `url` or `text`, when any is given.
+    pub text_attr: Option<Span>,
+    pub email: bool,
+    pub url: bool,
+    pub text: bool,
+    pub unique: bool,
+    pub db_index: bool,
+    pub primary_key: Option<Span>,
+    pub auto_now: Option<Span>,
+    pub auto_now_add: Option<Span>,
+    pub default: Option<Expr>,
+    pub choices: Option<Vec<Expr>>,
+}
+
+/// `ProductItem` -> `product_item`, `HTTPServer` -> `http_server`.
+pub fn snake_case(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_uppercase() {
+            let prev = i.checked_sub(1).map(|j| chars[j]);
+            let next = chars.get(i + 1);
+            let boundary = match prev {
+                None | Some('_') => false,
+                Some(p) if p.is_lowercase() || p.is_ascii_digit() => true,
+                Some(p) if p.is_uppercase() => next.is_some_and(|n| n.is_lowercase()),
+                Some(_) => false,
+            };
+            if boundary {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn set_once<T>(slot: &mut Option<T>, value: T, meta: &ParseNestedMeta<'_>) -> Result<()> {
+    if slot.is_some() {
+        let key = meta.path.to_token_stream().to_string();
+        return Err(meta.error(format_args!("duplicate attribute `{key}`")));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+fn set_flag(flag: &mut bool, meta: &ParseNestedMeta<'_>) -> Result<()> {
+    let key = meta.path.to_token_stream().to_string();
+    if meta.input.peek(syn::Token![=]) || meta.input.peek(syn::token::Paren) {
+        return Err(meta.error(format_args!(
+            "`{key}` takes no value: write `#[field({key})]`"
+        )));
+    }
+    if *flag {
+        return Err(meta.error(format_args!("duplicate field attribute `{key}`")));
+    }
+    *flag = true;
+    Ok(())
+}
+
+fn flag_span(slot: &mut Option<Span>, meta: &ParseNestedMeta<'_>) -> Result<()> {
+    let mut flag = slot.is_some();
+    set_flag(&mut flag, meta)?;
+    *slot = Some(meta.path.span());
+    Ok(())
+}
+
+fn sql_name(lit: &LitStr, what: &str) -> Result<String> {
+    let value = lit.value();
+    if value.is_empty() {
+        return Err(Error::new(
+            lit.span(),
+            format_args!("the {what} name can't be empty"),
+        ));
+    }
+    if value.contains('\0') {
+        return Err(Error::new(
+            lit.span(),
+            format_args!("the {what} name can't contain a NUL character"),
+        ));
+    }
+    Ok(value)
+}
+
+fn push(errors: &mut Option<Error>, err: Error) {
+    match errors {
+        Some(e) => e.combine(err),
+        None => *errors = Some(err),
+    }
+}
+
+/// Reads the whole derive input; every mistake in one build is reported.
+pub fn parse(input: &DeriveInput) -> Result<ModelAttrs> {
+    let named = match &input.data {
+        Data::Struct(s) => match &s.fields {
+            Fields::Named(named) => named,
+            Fields::Unnamed(_) | Fields::Unit => {
+                return Err(Error::new(
+                    input.ident.span(),
+                    "`#[derive(Model)]` needs a struct with named fields, one per column: `struct Product { id: i64, name: String }`",
+                ));
+            }
+        },
+        Data::Enum(e) => {
+            return Err(Error::new(
+                e.enum_token.span,
+                "`#[derive(Model)]` works on structs only: a model is a table, with one named field per column",
+            ));
+        }
+        Data::Union(u) => {
+            return Err(Error::new(
+                u.union_token.span,
+                "`#[derive(Model)]` works on structs only: a model is a table, with one named field per column",
+            ));
+        }
+    };
+    let mut errors: Option<Error> = None;
+    if !input.generics.params.is_empty() {
+        push(
+            &mut errors,
+            Error::new(
+                input.generics.span(),
+                "`#[derive(Model)]` does not support generic parameters or lifetimes: a model is one concrete table",
+            ),
+        );
+    }
+
+    let mut table = None;
+    let mut module = None;
+    for attr in input.attrs.iter().filter(|a| a.path().is_ident("model")) {
+        if let Err(err) = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("table") {
+                // #[model(table = "products")]
+                let lit: LitStr = meta.value()?.parse()?;
+                let name = sql_name(&lit, "table")?;
+                set_once(&mut table, name, &meta)
+            } else if meta.path.is_ident("fields") {
+                // #[model(fields = "product_fields")]
+                let lit: LitStr = meta.value()?.parse()?;
+                let ident = syn::parse_str::<Ident>(&lit.value()).map_err(|_| {
+                    Error::new(
+                        lit.span(),
+                        "`fields` must be a module name, like \"product_fields\"",
+                    )
+                })?;
+                set_once(&mut module, ident, &meta)
+            } else {
+                let key = meta.path.to_token_stream().to_string().replace(' ', "");
+                Err(meta.error(format_args!(
+                    "unknown model attribute `{key}`; expected `table` or `fields`"
+                )))
+            }
+        }) {
+            push(&mut errors, err);
+        }
+    }
+
+    let mut fields = Vec::new();
+    for field in &named.named {
+        let Some(ident) = field.ident.clone() else {
+            continue;
+        };
+        let mut f = FieldAttrs {
+            column: ident.to_string().trim_start_matches("r#").to_owned(),
+            ident,
+            ty: field.ty.clone(),
+            max_length: None,
+            text_attr: None,
+            email: false,
+            url: false,
+            text: false,
+            unique: false,
+            db_index: false,
+            primary_key: None,
+            auto_now: None,
+            auto_now_add: None,
+            default: None,
+            choices: None,
+        };
+        let mut column = None;
+        for attr in field.attrs.iter().filter(|a| a.path().is_ident("field")) {
+            if let Err(err) = attr.parse_nested_meta(|meta| {
+                let span = meta.path.span();
+                if meta.path.is_ident("max_length") {
+                    // #[field(max_length = 50)]
+                    let lit: LitInt = meta.value()?.parse()?;
+                    let n: u32 = lit.base10_parse()?;
+                    if n == 0 {
+                        return Err(Error::new(lit.span(), "`max_length` must be at least 1"));
+                    }
+                    f.text_attr.get_or_insert(span);
+                    set_once(&mut f.max_length, n, &meta)
+                } else if meta.path.is_ident("email") {
+                    // #[field(email)]
+                    f.text_attr.get_or_insert(span);
+                    set_flag(&mut f.email, &meta)
+                } else if meta.path.is_ident("url") {
+                    // #[field(url)]
+                    f.text_attr.get_or_insert(span);
+                    set_flag(&mut f.url, &meta)
+                } else if meta.path.is_ident("text") {
+                    // #[field(text)]
+                    f.text_attr.get_or_insert(span);
+                    set_flag(&mut f.text, &meta)
+                } else if meta.path.is_ident("unique") {
+                    // #[field(unique)]
+                    set_flag(&mut f.unique, &meta)
+                } else if meta.path.is_ident("db_index") {
+                    // #[field(db_index)]
+                    set_flag(&mut f.db_index, &meta)
+                } else if meta.path.is_ident("primary_key") {
+                    // #[field(primary_key)]
+                    flag_span(&mut f.primary_key, &meta)
+                } else if meta.path.is_ident("auto_now") {
+                    // #[field(auto_now)]
+                    flag_span(&mut f.auto_now, &meta)
+                } else if meta.path.is_ident("auto_now_add") {
+                    // #[field(auto_now_add)]
+                    flag_span(&mut f.auto_now_add, &meta)
+                } else if meta.path.is_ident("default") {
+                    // #[field(default = EXPR)]
+                    let expr: Expr = meta.value()?.parse()?;
+                    set_once(&mut f.default, expr, &meta)
+                } else if meta.path.is_ident("column") {
+                    // #[field(column = "name")]
+                    let lit: LitStr = meta.value()?.parse()?;
+                    let name = sql_name(&lit, "column")?;
+                    set_once(&mut column, name, &meta)
+                } else if meta.path.is_ident("choices") {
+                    // #[field(choices = ["a", "b"])]
+                    let expr: Expr = meta.value()?.parse()?;
+                    let Expr::Array(array) = expr else {
+                        return Err(Error::new(
+                            expr.span(),
+                            "`choices` takes a list of values: `choices = [\"draft\", \"published\"]`",
+                        ));
+                    };
+                    if array.elems.is_empty() {
+                        return Err(Error::new(array.span(), "`choices` needs at least one value"));
+                    }
+                    set_once(&mut f.choices, array.elems.into_iter().collect(), &meta)
+                } else {
+                    let key = meta.path.to_token_stream().to_string().replace(' ', "");
+                    Err(meta.error(format_args!(
+                        "unknown field attribute `{key}`; expected one of `max_length`, `email`, `url`, `text`, `unique`, `db_index`, `default`, `column`, `primary_key`, `auto_now`, `auto_now_add`, `choices`"
+                    )))
+                }
+            }) {
+                push(&mut errors, err);
+            }
+        }
+        if let Some(c) = column {
+            f.column = c;
+        }
+        if f.email && f.url {
+            push(
+                &mut errors,
+                Error::new(f.ident.span(), "a field can't be both `email` and `url`"),
+            );
+        }
+        if f.text && f.max_length.is_some() {
+            push(
+                &mut errors,
+                Error::new(
+                    f.ident.span(),
+                    "`text` is an unbounded text field; remove `max_length`, or remove `text` for a bounded one",
+                ),
+            );
+        }
+        if let (Some(_), Some(span)) = (f.auto_now, f.auto_now_add) {
+            push(
+                &mut errors,
+                Error::new(
+                    span,
+                    "`auto_now` and `auto_now_add` can't both be set: `auto_now` already sets the field on insert",
+                ),
+            );
+        }
+        if f.email && f.max_length.is_none() {
+            f.max_length = Some(254);
+        }
+        if f.url && f.max_length.is_none() {
+            f.max_length = Some(200);
+        }
+        fields.push(f);
+    }
+
+    if fields.is_empty() {
+        push(
+            &mut errors,
+            Error::new(
+                input.ident.span(),
+                "a model needs at least a primary key field: `pub id: i64`",
+            ),
+        );
+    }
+
+    // The primary key: the field marked `primary_key`, else the one named `id`.
+    let marked: Vec<usize> = (0..fields.len())
+        .filter(|&i| fields[i].primary_key.is_some())
+        .collect();
+    let pk = match marked.as_slice() {
+        [one] => Some(*one),
+        [] => {
+            let id = fields.iter().position(|f| f.ident == "id");
+            if id.is_none() && !fields.is_empty() {
+                push(
+                    &mut errors,
+                    Error::new(
+                        input.ident.span(),
+                        format_args!(
+                            "`{}` has no primary key: add a field `pub id: i64` (the automatic key) or mark one field `#[field(primary_key)]`",
+                            input.ident
+                        ),
+                    ),
+                );
+            }
+            id
+        }
+        [_, rest @ ..] => {
+            for &i in rest {
+                let span = fields[i]
+                    .primary_key
+                    .unwrap_or_else(|| fields[i].ident.span());
+                push(
+                    &mut errors,
+                    Error::new(
+                        span,
+                        "a model has one primary key, and another field is already `primary_key`",
+                    ),
+                );
+            }
+            Some(marked[0])
+        }
+    };
+
+    for (i, f) in fields.iter().enumerate() {
+        if let Some(j) = fields[..i].iter().position(|g| g.column == f.column) {
+            push(
+                &mut errors,
+                Error::new(
+                    f.ident.span(),
+                    format_args!(
+                        "column `{}` is already used by field `{}`",
+                        f.column, fields[j].ident
+                    ),
+                ),
+            );
+        }
+    }
+
+    let table = table.unwrap_or_else(|| snake_case(&input.ident.to_string()));
+    let module = module
+        .unwrap_or_else(|| Ident::new(&snake_case(&input.ident.to_string()), input.ident.span()));
+    match errors {
+        Some(e) => Err(e),
+        None => Ok(ModelAttrs {
+            table,
+            module,
+            fields,
+            pk: pk.unwrap_or(0),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snake_case_names() {
+        assert_eq!(snake_case("Product"), "product");
+        assert_eq!(snake_case("ProductItem"), "product_item");
+        assert_eq!(snake_case("HTTPServer"), "http_server");
+        assert_eq!(snake_case("Item2Box"), "item2_box");
+        assert_eq!(snake_case("ABC"), "abc");
+    }
+
+    #[test]
+    fn reads_attributes() {
+        let input: DeriveInput = syn::parse_quote! {
+            #[model(table = "products", fields = "pf")]
+            struct Product {
+                id: i64,
+                #[field(max_length = 50, unique, column = "title")]
+                name: String,
+                #[field(email)]
+                email: String,
+            }
+        };
+        let m = parse(&input).unwrap();
+        assert_eq!(m.table, "products");
+        assert_eq!(m.module, "pf");
+        assert_eq!(m.pk, 0);
+        assert_eq!(m.fields[1].column, "title");
+        assert_eq!(m.fields[1].max_length, Some(50));
+        assert!(m.fields[1].unique);
+        assert_eq!(m.fields[2].max_length, Some(254));
+    }
+
+    #[test]
+    fn reports_every_mistake() {
+        let input: DeriveInput = syn::parse_quote! {
+            struct Product {
+                #[field(colour)]
+                name: String,
+                #[field(max_length = "50")]
+                other: String,
+            }
+        };
+        let err = parse(&input).err().unwrap();
+        let messages: Vec<String> = err.into_iter().map(|e| e.to_string()).collect();
+        assert_eq!(messages.len(), 3, "{messages:?}");
+        assert!(messages[0].starts_with("unknown field attribute `colour`"));
+        assert_eq!(messages[1], "expected integer literal");
+        assert!(messages[2].contains("has no primary key"));
+    }
+
+    #[test]
+    fn rejects_two_primary_keys() {
+        let input: DeriveInput = syn::parse_quote! {
+            struct Product {
+                #[field(primary_key)]
+                a: i64,
+                #[field(primary_key)]
+                b: i64,
+            }
+        };
+        let err = parse(&input).err().unwrap();
+        assert!(err.to_string().contains("one primary key"));
+    }
+}

@@ -1,0 +1,245 @@
+//! Writes the `Model` impl and the module of field constants.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{DeriveInput, Result};
+
+use crate::attr::ModelAttrs;
+
+/// The impl and module for a well-formed model.
+pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
+    let name = &input.ident;
+    let vis = &input.vis;
+    let name_str = name.to_string();
+    let table = &model.table;
+    let module = &model.module;
+    let pk_index = model.pk;
+    let pk = &model.fields[pk_index];
+    let pk_ident = &pk.ident;
+    let pk_ty = &pk.ty;
+    let p = quote!(::query::__private);
+
+    let mut checks = Vec::new();
+    let mut metas = Vec::new();
+    let mut reads = Vec::new();
+    let mut binds = Vec::new();
+    let mut stamps = Vec::new();
+    let mut cleans = Vec::new();
+    let mut consts = Vec::new();
+
+    for (i, f) in model.fields.iter().enumerate() {
+        let ident = &f.ident;
+        let ty = &f.ty;
+        let ty_span = ty.span();
+        let field_name = ident.to_string().trim_start_matches("r#").to_owned();
+        let column = &f.column;
+
+        checks.push(quote_spanned! {ty_span=>
+            const _: () = #p::assert_field::<#ty>();
+        });
+        if f.text_attr.is_some() {
+            checks.push(quote_spanned! {ty_span=>
+                const _: () = #p::assert_text::<#ty>();
+            });
+        }
+        if f.auto_now.is_some() || f.auto_now_add.is_some() {
+            checks.push(quote_spanned! {ty_span=>
+                const _: () = #p::assert_timestamp::<#ty>();
+            });
+        }
+
+        let mut meta = quote_spanned! {ty_span=>
+            #p::FieldMeta::new(
+                #field_name,
+                #column,
+                <#ty as #p::FieldType>::SQL_TYPE,
+                <#ty as #p::FieldType>::NULLABLE,
+            )
+        };
+        if i == pk_index {
+            meta = quote_spanned! {ty_span=> #meta.primary_key(<#ty as #p::PrimaryKey>::AUTO) };
+        }
+        if f.unique {
+            meta = quote!(#meta.unique());
+        }
+        if f.db_index {
+            meta = quote!(#meta.db_index());
+        }
+        if let Some(n) = f.max_length {
+            meta = quote!(#meta.max_length(#n));
+        }
+        if f.email {
+            meta = quote!(#meta.email());
+        }
+        if f.url {
+            meta = quote!(#meta.url());
+        }
+        if f.auto_now.is_some() {
+            meta = quote!(#meta.auto_now());
+        }
+        if f.auto_now_add.is_some() {
+            meta = quote!(#meta.auto_now_add());
+        }
+        if let Some(expr) = &f.default {
+            let span = expr.span();
+            meta = quote_spanned! {span=>
+                #meta.default({
+                    fn __default() -> #p::Value {
+                        #p::IntoValue::<#ty>::into_value(#expr)
+                    }
+                    __default
+                })
+            };
+        }
+        if let Some(choices) = &f.choices {
+            let values = choices.iter().map(|e| {
+                quote_spanned! {e.span()=>
+                    #p::IntoValue::<<#ty as #p::FieldType>::Scalar>::into_value(#e)
+                }
+            });
+            meta = quote! {
+                #meta.choices({
+                    fn __choices() -> ::std::vec::Vec<#p::Value> {
+                        ::std::vec![#(#values),*]
+                    }
+                    __choices
+                })
+            };
+            cleans.push(quote! {
+                if let ::core::option::Option::Some(__choices) =
+                    <Self as ::query::Model>::META.fields[#i].choices
+                {
+                    #p::check_choices(__errors, #field_name, &self.#ident, __choices);
+                }
+            });
+        }
+        metas.push(meta);
+
+        reads.push(quote_spanned! {ty_span=>
+            #ident: #p::get::<#ty>(__row, #i)?
+        });
+
+        let bind = quote! {
+            #p::bind(__stmt, __i, &self.#ident)?;
+            __i += 1;
+        };
+        if i == pk_index {
+            binds.push(quote! { if __with_pk { #bind } });
+        } else {
+            binds.push(bind);
+        }
+
+        if f.auto_now.is_some() {
+            stamps.push(quote! { self.#ident = #p::Timestamp::now(); });
+        }
+        if f.auto_now_add.is_some() {
+            stamps.push(quote! { if __insert { self.#ident = #p::Timestamp::now(); } });
+        }
+
+        if f.max_length.is_some() || f.email || f.url {
+            let max = match f.max_length {
+                Some(n) => quote!(::core::option::Option::Some(#n)),
+                None => quote!(::core::option::Option::None),
+            };
+            let email = f.email;
+            let url = f.url;
+            cleans.push(quote_spanned! {ty_span=>
+                #p::check_text(__errors, #field_name, &self.#ident, #max, #email, #url);
+            });
+        }
+
+        let doc = format!("The `{field_name}` field of [`{name_str}`] (column `{column}`).");
+        consts.push(quote! {
+            #[doc = #doc]
+            pub const #ident: ::query::Field<super::#name, #ty> = ::query::Field::new(#column);
+        });
+    }
+
+    let module_doc =
+        format!("The typed fields of [`{name_str}`], for building queries: `{module}::*`.");
+
+    Ok(quote! {
+        #(#checks)*
+
+        #[automatically_derived]
+        impl ::query::Model for #name {
+            const META: &'static #p::ModelMeta = &#p::ModelMeta::new(
+                #name_str,
+                #table,
+                &[#(#metas),*],
+                #pk_index,
+            );
+
+            fn from_row(__row: &#p::Row<'_>) -> #p::SqlResult<Self> {
+                ::core::result::Result::Ok(Self {
+                    #(#reads),*
+                })
+            }
+
+            fn bind_columns(
+                &self,
+                __stmt: &mut #p::Statement<'_>,
+                __first: usize,
+                __with_pk: bool,
+            ) -> #p::SqlResult<usize> {
+                let mut __i = __first;
+                #(#binds)*
+                ::core::result::Result::Ok(__i)
+            }
+
+            fn pk_value(&self) -> #p::Value {
+                #p::to_value(&self.#pk_ident)
+            }
+
+            fn pk_is_unset(&self) -> bool {
+                <#pk_ty as #p::PrimaryKey>::is_unset(&self.#pk_ident)
+            }
+
+            fn set_pk(&mut self, __key: i64) -> bool {
+                <#pk_ty as #p::PrimaryKey>::set_assigned(&mut self.#pk_ident, __key)
+            }
+
+            #[allow(unused_variables)]
+            fn pre_save(&mut self, __insert: bool) {
+                #(#stamps)*
+            }
+
+            #[allow(unused_variables)]
+            fn clean_fields(&self, __errors: &mut #p::ValidationErrors) {
+                #(#cleans)*
+            }
+        }
+
+        #[doc = #module_doc]
+        #[allow(non_upper_case_globals, dead_code)]
+        #vis mod #module {
+            #[allow(unused_imports)]
+            use super::*;
+            #(#consts)*
+        }
+    })
+}
+
+/// A stub `impl Model` emitted beside a derive error, so that the error is
+/// the only one the user sees.
+pub fn stub(input: &DeriveInput) -> TokenStream {
+    let name = &input.ident;
+    if !input.generics.params.is_empty() || !matches!(input.data, syn::Data::Struct(_)) {
+        return TokenStream::new();
+    }
+    let p = quote!(::query::__private);
+    quote! {
+        #[automatically_derived]
+        impl ::query::Model for #name {
+            const META: &'static #p::ModelMeta = &#p::ModelMeta::new("", "", &[], 0);
+            fn from_row(_: &#p::Row<'_>) -> #p::SqlResult<Self> { ::core::unreachable!() }
+            fn bind_columns(&self, _: &mut #p::Statement<'_>, _: usize, _: bool) -> #p::SqlResult<usize> { ::core::unreachable!() }
+            fn pk_value(&self) -> #p::Value { ::core::unreachable!() }
+            fn pk_is_unset(&self) -> bool { ::core::unreachable!() }
+            fn set_pk(&mut self, _: i64) -> bool { ::core::unreachable!() }
+            fn pre_save(&mut self, _: bool) { ::core::unreachable!() }
+            fn clean_fields(&self, _: &mut #p::ValidationErrors) { ::core::unreachable!() }
+        }
+    }
+}

@@ -1,0 +1,1180 @@
+//! Every `QuerySet` method against a real in-memory SQLite database.
+
+mod common;
+
+use common::*;
+use query::prelude::*;
+
+/// Ten products, inserted so that primary-key order differs from price
+/// order: ids 1..=10, prices 50,10,100,30,80,20,70,40,90,60.
+fn ten(db: &Db) -> Vec<Product> {
+    seed_products(
+        db,
+        &[
+            ("p50", 50, 5),
+            ("p10", 10, 1),
+            ("p100", 100, 10),
+            ("p30", 30, 3),
+            ("p80", 80, 8),
+            ("p20", 20, 2),
+            ("p70", 70, 7),
+            ("p40", 40, 4),
+            ("p90", 90, 9),
+            ("p60", 60, 6),
+        ],
+    )
+}
+
+fn prices(rows: &[Product]) -> Vec<i64> {
+    rows.iter().map(|p| p.price).collect()
+}
+
+fn sorted_prices(rows: &[Product]) -> Vec<i64> {
+    let mut v = prices(rows);
+    v.sort();
+    v
+}
+
+// ---------------------------------------------------------------------------
+// all / filter / exclude
+
+#[test]
+fn all_returns_every_row() -> Result<()> {
+    let db = memory_db();
+    assert!(Product::objects().all(&db)?.is_empty());
+    ten(&db);
+    let rows = Product::objects().all(&db)?;
+    assert_eq!(rows.len(), 10);
+    assert_eq!(
+        sorted_prices(&rows),
+        vec![10, 20, 30, 40, 50, 60, 70, 80, 90, 100]
+    );
+    Ok(())
+}
+
+#[test]
+fn all_returns_complete_models() -> Result<()> {
+    let db = memory_db();
+    let mut p = new_product("Sony A7", 450, 3);
+    p.rating = 4.5;
+    p.enabled = false;
+    p.description = Some("full frame".into());
+    p.homepage = Some("https://sony.example.com/a7".into());
+    p.released = Some(date(2021, 5, 1));
+    p.save(&db)?;
+    let rows = Product::objects().all(&db)?;
+    assert_eq!(rows, vec![p]);
+    Ok(())
+}
+
+#[test]
+fn filter_keeps_only_matching_rows() -> Result<()> {
+    let db = memory_db();
+    ten(&db);
+    let rows = Product::objects().filter(product::price.lte(30)).all(&db)?;
+    assert_eq!(sorted_prices(&rows), vec![10, 20, 30]);
+    Ok(())
+}
+
+#[test]
+fn chained_filters_are_anded() -> Result<()> {
+    let db = memory_db();
+    ten(&db);
+    let rows = Product::objects()
+        .filter(product::price.gt(20))
+        .filter(product::price.lt(60))
+        .filter(product::qty.ne(4))
+        .all(&db)?;
+    assert_eq!(sorted_prices(&rows), vec![30, 50]);
+    Ok(())
+}
+
+#[test]
+fn exclude_removes_matching_rows() -> Result<()> {
+    let db = memory_db();
+    ten(&db);
+    let rows = Product::objects().exclude(product::price.gt(30)).all(&db)?;
+    assert_eq!(sorted_prices(&rows), vec![10, 20, 30]);
+    let rows = Product::objects()
+        .filter(product::price.lte(50))
+        .exclude(product::qty.eq(2))
+        .exclude(product::qty.eq(4))
+        .all(&db)?;
+    assert_eq!(sorted_prices(&rows), vec![10, 30, 50]);
+    Ok(())
+}
+
+#[test]
+fn exclude_keeps_rows_where_the_column_is_null() -> Result<()> {
+    let db = memory_db();
+    let mut a = new_product("has x", 1, 0);
+    a.description = Some("x".into());
+    a.save(&db)?;
+    let mut b = new_product("has y", 2, 0);
+    b.description = Some("y".into());
+    b.save(&db)?;
+    let mut c = new_product("null", 3, 0);
+    c.description = None;
+    c.save(&db)?;
+
+    let rows = Product::objects()
+        .exclude(product::description.eq("x"))
+        .all(&db)?;
+    assert_eq!(sorted_names(&rows), sorted(&["has y", "null"]));
+
+    // Also inside a compound predicate: NOT (description = 'x' AND qty = 0)
+    // is true for the NULL row.
+    let rows = Product::objects()
+        .exclude(product::description.eq("x") & product::qty.eq(0))
+        .all(&db)?;
+    assert_eq!(sorted_names(&rows), sorted(&["has y", "null"]));
+
+    // And with a text lookup.
+    let rows = Product::objects()
+        .exclude(product::description.contains("x"))
+        .all(&db)?;
+    assert_eq!(sorted_names(&rows), sorted(&["has y", "null"]));
+    Ok(())
+}
+
+#[test]
+fn exclude_with_isnull() -> Result<()> {
+    let db = memory_db();
+    let mut a = new_product("a", 1, 0);
+    a.description = Some("x".into());
+    a.save(&db)?;
+    new_product("b", 2, 0).save(&db)?;
+    let rows = Product::objects()
+        .exclude(product::description.isnull(true))
+        .all(&db)?;
+    assert_eq!(names(&rows), vec!["a"]);
+    let rows = Product::objects()
+        .exclude(product::description.isnull(false))
+        .all(&db)?;
+    assert_eq!(names(&rows), vec!["b"]);
+    Ok(())
+}
+
+#[test]
+fn queryset_is_lazy_and_reusable() -> Result<()> {
+    // Built before the table exists: nothing runs until execution.
+    let qs = Product::objects()
+        .filter(product::price.gte(50))
+        .order_by(product::price);
+    let db = Db::open_in_memory()?;
+    db.create_table::<Product>()?;
+    ten(&db);
+    let narrower = qs.clone().filter(product::price.lt(80));
+    assert_eq!(prices(&narrower.all(&db)?), vec![50, 60, 70]);
+    // The original is unchanged by deriving another from it.
+    assert_eq!(prices(&qs.all(&db)?), vec![50, 60, 70, 80, 90, 100]);
+    assert_eq!(qs.count(&db)?, 6);
+    // Each execution sees the current data.
+    new_product("late", 55, 0).save(&db)?;
+    assert_eq!(qs.count(&db)?, 7);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// order_by
+
+#[test]
+fn order_by_ascending_forms() -> Result<()> {
+    let db = memory_db();
+    ten(&db);
+    let expected = vec![10, 20, 30, 40, 50, 60, 70, 80, 90, 100];
+    let asc = Product::objects().order_by(product::price.asc()).all(&db)?;
+    assert_eq!(prices(&asc), expected);
+    let bare = Product::objects().order_by(product::price).all(&db)?;
+    assert_eq!(prices(&bare), expected);
+    Ok(())
+}
+
+#[test]
+fn order_by_descending_forms() -> Result<()> {
+    let db = memory_db();
+    ten(&db);
+    let expected = vec![100, 90, 80, 70, 60, 50, 40, 30, 20, 10];
+    let desc = Product::objects()
+        .order_by(product::price.desc())
+        .all(&db)?;
+    assert_eq!(prices(&desc), expected);
+    let neg = Product::objects().order_by(-product::price).all(&db)?;
+    assert_eq!(prices(&neg), expected);
+    Ok(())
+}
+
+#[test]
+fn order_by_tuple_orders_by_each_key_in_turn() -> Result<()> {
+    let db = memory_db();
+    seed_products(
+        &db,
+        &[
+            ("b", 2, 0),
+            ("a", 1, 0),
+            ("c", 1, 0),
+            ("a", 2, 0),
+            ("b", 1, 0),
+        ],
+    );
+    let rows = Product::objects()
+        .order_by((-product::price, product::name.asc()))
+        .all(&db)?;
+    let got: Vec<(i64, String)> = rows.iter().map(|p| (p.price, p.name.clone())).collect();
+    assert_eq!(
+        got,
+        vec![
+            (2, "a".to_string()),
+            (2, "b".to_string()),
+            (1, "a".to_string()),
+            (1, "b".to_string()),
+            (1, "c".to_string()),
+        ]
+    );
+    let rows = Product::objects()
+        .order_by((product::name.desc(), product::price.asc()))
+        .all(&db)?;
+    let got: Vec<(String, i64)> = rows.iter().map(|p| (p.name.clone(), p.price)).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("c".to_string(), 1),
+            ("b".to_string(), 1),
+            ("b".to_string(), 2),
+            ("a".to_string(), 1),
+            ("a".to_string(), 2),
+        ]
+    );
+    Ok(())
+}
+
+#[test]
+fn order_by_replaces_a_previous_ordering() -> Result<()> {
+    // Django: each order_by() call clears the previous ordering.
+    let db = memory_db();
+    seed_products(&db, &[("a", 3, 1), ("b", 1, 3), ("c", 2, 2)]);
+    let rows = Product::objects()
+        .order_by(product::price)
+        .order_by(-product::qty)
+        .all(&db)?;
+    assert_eq!(names(&rows), vec!["b", "c", "a"]);
+    Ok(())
+}
+
+#[test]
+fn order_by_text_orders_by_bytes() -> Result<()> {
+    let db = memory_db();
+    seed_products(
+        &db,
+        &[
+            ("apple", 1, 0),
+            ("Émile", 2, 0),
+            ("Zebra", 3, 0),
+            ("zoo", 4, 0),
+            ("Apple", 5, 0),
+        ],
+    );
+    let rows = Product::objects().order_by(product::name).all(&db)?;
+    assert_eq!(
+        names(&rows),
+        vec!["Apple", "Zebra", "apple", "zoo", "Émile"]
+    );
+    Ok(())
+}
+
+#[test]
+fn order_by_with_filter_and_bool_and_float() -> Result<()> {
+    let db = memory_db();
+    for (n, rating, enabled) in [
+        ("a", 2.5, true),
+        ("b", 0.5, false),
+        ("c", 1.5, true),
+        ("d", 3.5, false),
+    ] {
+        let mut p = new_product(n, 1, 0);
+        p.rating = rating;
+        p.enabled = enabled;
+        p.save(&db)?;
+    }
+    let rows = Product::objects()
+        .order_by((-product::enabled, product::rating))
+        .all(&db)?;
+    assert_eq!(names(&rows), vec!["c", "a", "b", "d"]);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// limit / offset
+
+#[test]
+fn limit_and_offset_slice_all() -> Result<()> {
+    let db = memory_db();
+    ten(&db);
+    let qs = Product::objects().order_by(product::price);
+    assert_eq!(prices(&qs.clone().limit(3).all(&db)?), vec![10, 20, 30]);
+    assert_eq!(
+        prices(&qs.clone().limit(3).offset(2).all(&db)?),
+        vec![30, 40, 50]
+    );
+    assert_eq!(
+        prices(&qs.clone().offset(2).limit(3).all(&db)?),
+        vec![30, 40, 50]
+    );
+    // offset without limit
+    assert_eq!(prices(&qs.clone().offset(8).all(&db)?), vec![90, 100]);
+    // past the end
+    assert!(qs.clone().offset(10).all(&db)?.is_empty());
+    assert_eq!(prices(&qs.clone().offset(9).limit(5).all(&db)?), vec![100]);
+    // limit(0) is an empty slice, as qs[:0] in Django
+    assert!(qs.clone().limit(0).all(&db)?.is_empty());
+    Ok(())
+}
+
+#[test]
+fn count_honours_limit_and_offset() -> Result<()> {
+    let db = memory_db();
+    ten(&db);
+    let qs = Product::objects().order_by(product::price);
+    assert_eq!(qs.count(&db)?, 10);
+    assert_eq!(qs.clone().limit(3).count(&db)?, 3);
+    assert_eq!(qs.clone().limit(30).count(&db)?, 10);
+    assert_eq!(qs.clone().offset(8).count(&db)?, 2);
+    assert_eq!(qs.clone().offset(9).limit(5).count(&db)?, 1);
+    assert_eq!(qs.clone().offset(10).count(&db)?, 0);
+    assert_eq!(qs.clone().limit(0).count(&db)?, 0);
+    assert_eq!(
+        qs.clone()
+            .filter(product::price.gt(50))
+            .offset(1)
+            .limit(2)
+            .count(&db)?,
+        2
+    );
+    Ok(())
+}
+
+#[test]
+fn exists_honours_limit_and_offset() -> Result<()> {
+    let db = memory_db();
+    assert!(!Product::objects().exists(&db)?);
+    ten(&db);
+    let qs = Product::objects().order_by(product::price);
+    assert!(qs.exists(&db)?);
+    assert!(qs.clone().offset(9).exists(&db)?);
+    assert!(!qs.clone().offset(10).exists(&db)?);
+    assert!(!qs.clone().limit(0).exists(&db)?);
+    assert!(!qs.clone().filter(product::price.gt(1000)).exists(&db)?);
+    assert!(
+        !qs.clone()
+            .filter(product::price.gt(80))
+            .offset(2)
+            .exists(&db)?
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// first / last
+
+#[test]
+fn first_and_last_unordered_use_the_primary_key() -> Result<()> {
+    let db = memory_db();
+    let saved = ten(&db);
+    let first = Product::objects().first(&db)?.expect("a first row");
+    let last = Product::objects().last(&db)?.expect("a last row");
+    assert_eq!(first, saved[0]);
+    assert_eq!(last, saved[9]);
+    assert_eq!(first.price, 50);
+    assert_eq!(last.price, 60);
+    // Filtered but unordered: still by primary key.
+    let qs = Product::objects().filter(product::price.lt(45));
+    assert_eq!(qs.first(&db)?.map(|p| p.price), Some(10));
+    assert_eq!(qs.last(&db)?.map(|p| p.price), Some(40));
+    Ok(())
+}
+
+#[test]
+fn first_and_last_follow_the_ordering() -> Result<()> {
+    let db = memory_db();
+    ten(&db);
+    let asc = Product::objects().order_by(product::price);
+    assert_eq!(asc.first(&db)?.map(|p| p.price), Some(10));
+    assert_eq!(asc.last(&db)?.map(|p| p.price), Some(100));
+    let desc = Product::objects().order_by(-product::price);
+    assert_eq!(desc.first(&db)?.map(|p| p.price), Some(100));
+    assert_eq!(desc.last(&db)?.map(|p| p.price), Some(10));
+    Ok(())
+}
+
+#[test]
+fn last_reverses_every_key_of_a_tuple_ordering() -> Result<()> {
+    let db = memory_db();
+    seed_products(&db, &[("b", 1, 0), ("a", 2, 0), ("c", 1, 0), ("d", 2, 0)]);
+    let qs = Product::objects().order_by((product::price.asc(), product::name.desc()));
+    // order: (1,c) (1,b) (2,d) (2,a)
+    assert_eq!(qs.first(&db)?.map(|p| p.name), Some("c".to_string()));
+    assert_eq!(qs.last(&db)?.map(|p| p.name), Some("a".to_string()));
+    Ok(())
+}
+
+#[test]
+fn first_and_last_are_none_on_no_rows() -> Result<()> {
+    let db = memory_db();
+    assert_eq!(Product::objects().first(&db)?, None);
+    assert_eq!(Product::objects().last(&db)?, None);
+    ten(&db);
+    let none = Product::objects().filter(product::price.gt(1000));
+    assert_eq!(none.first(&db)?, None);
+    assert_eq!(none.last(&db)?, None);
+    let none = Product::objects().order_by(-product::price).offset(10);
+    assert_eq!(none.first(&db)?, None);
+    assert_eq!(none.last(&db)?, None);
+    Ok(())
+}
+
+#[test]
+fn first_and_last_of_a_slice_stay_inside_it() -> Result<()> {
+    let db = memory_db();
+    ten(&db);
+    let slice = Product::objects()
+        .order_by(product::price)
+        .offset(1)
+        .limit(3); // 20, 30, 40
+    assert_eq!(slice.first(&db)?.map(|p| p.price), Some(20));
+    assert_eq!(slice.last(&db)?.map(|p| p.price), Some(40));
+    let tail = Product::objects().order_by(-product::price).offset(7); // 30, 20, 10
+    assert_eq!(tail.first(&db)?.map(|p| p.price), Some(30));
+    assert_eq!(tail.last(&db)?.map(|p| p.price), Some(10));
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// get
+
+#[test]
+fn get_returns_the_single_matching_row() -> Result<()> {
+    let db = memory_db();
+    let saved = ten(&db);
+    let one = Product::objects()
+        .filter(product::id.eq(saved[3].id))
+        .get(&db)?;
+    assert_eq!(one, saved[3]);
+    let one = Product::objects()
+        .filter(product::name.eq("p70"))
+        .get(&db)?;
+    assert_eq!(one.price, 70);
+    Ok(())
+}
+
+#[test]
+fn get_without_match_is_does_not_exist() {
+    let db = memory_db();
+    ten(&db);
+    let err = Product::objects()
+        .filter(product::price.eq(12345))
+        .get(&db)
+        .unwrap_err();
+    assert_eq!(err.to_string(), "Product matching query does not exist");
+    match err {
+        Error::DoesNotExist { model, .. } => assert_eq!(model, "Product"),
+        other => panic!("expected DoesNotExist, got {other:?}"),
+    }
+    // Another model names itself.
+    let err = Gadget::objects().get(&db).unwrap_err();
+    assert_eq!(err.to_string(), "Gadget matching query does not exist");
+    let err = IsoCountry::objects().get(&db).unwrap_err();
+    match err {
+        Error::DoesNotExist { model, .. } => assert_eq!(model, "IsoCountry"),
+        other => panic!("expected DoesNotExist, got {other:?}"),
+    }
+}
+
+#[test]
+fn get_with_two_matches_is_multiple_objects_returned() {
+    let db = memory_db();
+    seed_products(&db, &[("twin", 1, 0), ("twin", 2, 0), ("single", 3, 0)]);
+    let err = Product::objects()
+        .filter(product::name.eq("twin"))
+        .get(&db)
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "get() returned more than one Product -- it returned 2!"
+    );
+    match err {
+        Error::MultipleObjectsReturned { model, count, .. } => {
+            assert_eq!(model, "Product");
+            assert_eq!(count, 2);
+        }
+        other => panic!("expected MultipleObjectsReturned, got {other:?}"),
+    }
+}
+
+#[test]
+fn get_does_not_hide_the_second_row() {
+    // An unfiltered get on a two-row table must fail, not return the first.
+    let db = memory_db();
+    seed_products(&db, &[("a", 1, 0), ("b", 2, 0)]);
+    let err = Product::objects().get(&db).unwrap_err();
+    assert!(
+        matches!(err, Error::MultipleObjectsReturned { count: 2, .. }),
+        "got {err:?}"
+    );
+    // Ordering must not change that either.
+    let err = Product::objects()
+        .order_by(-product::price)
+        .get(&db)
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::MultipleObjectsReturned { count: 2, .. }),
+        "got {err:?}"
+    );
+}
+
+#[test]
+fn get_with_many_matches_caps_the_count_in_its_message() {
+    let db = memory_db();
+    let rows: Vec<(String, i64, i32)> = (0..25).map(|i| (format!("n{i}"), 7, i)).collect();
+    let rows: Vec<(&str, i64, i32)> = rows.iter().map(|(n, p, q)| (n.as_str(), *p, *q)).collect();
+    seed_products(&db, &rows);
+    let err = Product::objects()
+        .filter(product::price.eq(7))
+        .get(&db)
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "get() returned more than one Product -- it returned more than 20!"
+    );
+    assert!(
+        matches!(err, Error::MultipleObjectsReturned { .. }),
+        "got {err:?}"
+    );
+}
+
+#[test]
+fn get_on_a_slice_looks_only_at_the_slice() -> Result<()> {
+    let db = memory_db();
+    ten(&db);
+    let cheapest = Product::objects()
+        .order_by(product::price)
+        .limit(1)
+        .get(&db)?;
+    assert_eq!(cheapest.price, 10);
+    let third = Product::objects()
+        .order_by(product::price)
+        .offset(2)
+        .limit(1)
+        .get(&db)?;
+    assert_eq!(third.price, 30);
+    let err = Product::objects()
+        .order_by(product::price)
+        .limit(2)
+        .get(&db)
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::MultipleObjectsReturned { count: 2, .. }),
+        "got {err:?}"
+    );
+    let err = Product::objects()
+        .order_by(product::price)
+        .offset(10)
+        .get(&db)
+        .unwrap_err();
+    assert!(matches!(err, Error::DoesNotExist { .. }), "got {err:?}");
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// count / exists
+
+#[test]
+fn count_and_exists() -> Result<()> {
+    let db = memory_db();
+    assert_eq!(Product::objects().count(&db)?, 0);
+    assert!(!Product::objects().exists(&db)?);
+    ten(&db);
+    assert_eq!(Product::objects().count(&db)?, 10);
+    assert!(Product::objects().exists(&db)?);
+    let qs = Product::objects().filter(product::qty.is_in([1, 2, 3]));
+    assert_eq!(qs.count(&db)?, 3);
+    assert!(qs.exists(&db)?);
+    let qs = Product::objects().filter(product::name.contains("nope"));
+    assert_eq!(qs.count(&db)?, 0);
+    assert!(!qs.exists(&db)?);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// update
+
+#[test]
+fn update_returns_the_number_of_changed_rows() -> Result<()> {
+    let db = memory_db();
+    ten(&db);
+    let n = Product::objects()
+        .filter(product::price.gt(70))
+        .update(&db, product::qty.set(0))?;
+    assert_eq!(n, 3);
+    let zeroed = Product::objects().filter(product::qty.eq(0)).all(&db)?;
+    assert_eq!(sorted_prices(&zeroed), vec![80, 90, 100]);
+    let n = Product::objects()
+        .filter(product::price.gt(1000))
+        .update(&db, product::qty.set(1))?;
+    assert_eq!(n, 0);
+    assert_eq!(
+        Product::objects().update(&db, product::enabled.set(false))?,
+        10
+    );
+    assert_eq!(
+        Product::objects()
+            .filter(product::enabled.eq(true))
+            .count(&db)?,
+        0
+    );
+    Ok(())
+}
+
+#[test]
+fn update_with_a_tuple_of_assignments() -> Result<()> {
+    let db = memory_db();
+    ten(&db);
+    let n = Product::objects().filter(product::price.lte(20)).update(
+        &db,
+        (
+            product::qty.set(0),
+            product::enabled.set(false),
+            product::name.set("cheap"),
+        ),
+    )?;
+    assert_eq!(n, 2);
+    let rows = Product::objects()
+        .filter(product::name.eq("cheap"))
+        .all(&db)?;
+    assert_eq!(sorted_prices(&rows), vec![10, 20]);
+    assert!(rows.iter().all(|p| p.qty == 0 && !p.enabled));
+    // The other rows are untouched.
+    assert_eq!(
+        Product::objects()
+            .filter(product::enabled.eq(true))
+            .count(&db)?,
+        8
+    );
+    Ok(())
+}
+
+#[test]
+fn update_filtering_and_setting_the_same_column() -> Result<()> {
+    let db = memory_db();
+    ten(&db);
+    let n = Product::objects()
+        .filter(product::qty.lt(4))
+        .update(&db, product::qty.set(4))?;
+    assert_eq!(n, 3);
+    assert_eq!(Product::objects().filter(product::qty.eq(4)).count(&db)?, 4);
+    Ok(())
+}
+
+#[test]
+fn update_sets_option_fields_to_null_and_back() -> Result<()> {
+    let db = memory_db();
+    ten(&db);
+    let n = Product::objects()
+        .filter(product::price.lte(30))
+        .update(&db, product::description.set("set"))?;
+    assert_eq!(n, 3);
+    assert_eq!(
+        Product::objects()
+            .filter(product::description.eq("set"))
+            .count(&db)?,
+        3
+    );
+    let n = Product::objects()
+        .filter(product::price.eq(10))
+        .update(&db, product::description.set(None))?;
+    assert_eq!(n, 1);
+    assert_eq!(
+        Product::objects()
+            .filter(product::description.isnull(true))
+            .count(&db)?,
+        8
+    );
+    let n = Product::objects()
+        .filter(product::price.eq(20))
+        .update(&db, product::released.set(date(2024, 2, 29)))?;
+    assert_eq!(n, 1);
+    let p = Product::objects().filter(product::price.eq(20)).get(&db)?;
+    assert_eq!(p.released, Some(date(2024, 2, 29)));
+    Ok(())
+}
+
+#[test]
+fn update_of_a_slice_touches_only_the_slice() -> Result<()> {
+    let db = memory_db();
+    ten(&db);
+    let n = Product::objects()
+        .order_by(product::price)
+        .limit(3)
+        .update(&db, product::qty.set(99))?;
+    assert_eq!(n, 3);
+    let changed = Product::objects().filter(product::qty.eq(99)).all(&db)?;
+    assert_eq!(sorted_prices(&changed), vec![10, 20, 30]);
+
+    let n = Product::objects()
+        .filter(product::price.gt(50))
+        .order_by(-product::price)
+        .offset(1)
+        .limit(2)
+        .update(&db, product::qty.set(-1))?;
+    assert_eq!(n, 2);
+    let changed = Product::objects().filter(product::qty.eq(-1)).all(&db)?;
+    assert_eq!(sorted_prices(&changed), vec![80, 90]);
+
+    let n = Product::objects()
+        .order_by(product::price)
+        .limit(0)
+        .update(&db, product::qty.set(-2))?;
+    assert_eq!(n, 0);
+    assert_eq!(
+        Product::objects().filter(product::qty.eq(-2)).count(&db)?,
+        0
+    );
+
+    let n = Product::objects()
+        .order_by(product::price)
+        .offset(8)
+        .update(&db, product::qty.set(-3))?;
+    assert_eq!(n, 2);
+    let changed = Product::objects().filter(product::qty.eq(-3)).all(&db)?;
+    assert_eq!(sorted_prices(&changed), vec![90, 100]);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// delete
+
+#[test]
+fn delete_returns_the_number_of_deleted_rows() -> Result<()> {
+    let db = memory_db();
+    ten(&db);
+    let n = Product::objects()
+        .filter(product::price.lt(35))
+        .delete(&db)?;
+    assert_eq!(n, 3);
+    assert_eq!(raw_count(&db, "products"), 7);
+    let n = Product::objects()
+        .filter(product::price.lt(35))
+        .delete(&db)?;
+    assert_eq!(n, 0);
+    let n = Product::objects().delete(&db)?;
+    assert_eq!(n, 7);
+    assert_eq!(raw_count(&db, "products"), 0);
+    Ok(())
+}
+
+#[test]
+fn delete_with_exclude() -> Result<()> {
+    let db = memory_db();
+    ten(&db);
+    let n = Product::objects()
+        .exclude(product::price.gte(90))
+        .delete(&db)?;
+    assert_eq!(n, 8);
+    assert_eq!(sorted_prices(&Product::objects().all(&db)?), vec![90, 100]);
+    Ok(())
+}
+
+#[test]
+fn delete_of_a_slice_touches_only_the_slice() -> Result<()> {
+    let db = memory_db();
+    ten(&db);
+    let n = Product::objects()
+        .order_by(-product::price)
+        .limit(2)
+        .delete(&db)?;
+    assert_eq!(n, 2);
+    assert_eq!(
+        sorted_prices(&Product::objects().all(&db)?),
+        vec![10, 20, 30, 40, 50, 60, 70, 80]
+    );
+    let n = Product::objects()
+        .order_by(product::price)
+        .offset(1)
+        .limit(2)
+        .delete(&db)?;
+    assert_eq!(n, 2);
+    assert_eq!(
+        sorted_prices(&Product::objects().all(&db)?),
+        vec![10, 40, 50, 60, 70, 80]
+    );
+    let n = Product::objects()
+        .order_by(product::price)
+        .limit(0)
+        .delete(&db)?;
+    assert_eq!(n, 0);
+    assert_eq!(raw_count(&db, "products"), 6);
+    let n = Product::objects()
+        .order_by(product::price)
+        .offset(4)
+        .delete(&db)?;
+    assert_eq!(n, 2);
+    assert_eq!(
+        sorted_prices(&Product::objects().all(&db)?),
+        vec![10, 40, 50, 60]
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// to_sql
+
+#[test]
+fn to_sql_binds_values_and_quotes_identifiers() {
+    let (sql, params) = Product::objects()
+        .filter(product::price.lte(500))
+        .filter(product::name.eq("Sony"))
+        .order_by(-product::price)
+        .limit(10)
+        .to_sql();
+    assert!(sql.starts_with("SELECT "), "{sql}");
+    assert!(sql.contains(r#"FROM "products""#), "{sql}");
+    for column in [
+        "id",
+        "name",
+        "price",
+        "qty",
+        "rating",
+        "enabled",
+        "description",
+        "email",
+        "homepage",
+        "created",
+        "updated",
+        "released",
+    ] {
+        assert!(sql.contains(&format!("\"{column}\"")), "{column} in {sql}");
+    }
+    assert!(sql.contains(r#""price" <= ?"#), "{sql}");
+    assert!(sql.contains("ORDER BY"), "{sql}");
+    assert!(sql.contains("DESC"), "{sql}");
+    assert!(sql.contains("LIMIT"), "{sql}");
+    assert!(
+        !sql.contains("500"),
+        "the value is bound, not inlined: {sql}"
+    );
+    assert!(
+        !sql.contains("Sony"),
+        "the value is bound, not inlined: {sql}"
+    );
+    assert!(!sql.contains('`') && !sql.contains('['), "{sql}");
+    assert!(params.contains(&Value::Integer(500)), "{params:?}");
+    assert!(params.contains(&Value::Text("Sony".into())), "{params:?}");
+    assert_eq!(
+        sql.matches('?').count(),
+        params.len(),
+        "one placeholder per bound value: {sql} {params:?}"
+    );
+}
+
+#[test]
+fn to_sql_of_an_unfiltered_queryset_has_no_parameters() {
+    let (sql, params) = Product::objects().to_sql();
+    assert!(sql.starts_with("SELECT "), "{sql}");
+    assert!(sql.contains(r#"FROM "products""#), "{sql}");
+    assert!(!sql.contains("WHERE"), "{sql}");
+    assert!(params.is_empty(), "{params:?}");
+    assert!(!sql.contains('?'), "{sql}");
+}
+
+#[test]
+fn to_sql_uses_the_column_name_and_table_name_of_the_model() {
+    let (sql, params) = Gadget::objects().filter(gf::temperature.gt(-5)).to_sql();
+    assert!(sql.contains(r#"FROM "gadgets""#), "{sql}");
+    assert!(sql.contains(r#""temp_c""#), "{sql}");
+    assert!(!sql.contains(r#""temperature""#), "{sql}");
+    assert_eq!(params, vec![Value::Integer(-5)]);
+    let (sql, _) = IsoCountry::objects().to_sql();
+    assert!(sql.contains(r#"FROM "iso_country""#), "{sql}");
+}
+
+#[test]
+fn to_sql_puts_a_hostile_value_only_in_the_parameters() -> Result<()> {
+    let hostile = "x' OR 1=1 --";
+    let (sql, params) = Product::objects()
+        .filter(product::name.eq(hostile))
+        .to_sql();
+    assert!(!sql.contains("1=1"), "{sql}");
+    assert!(!sql.contains("x'"), "{sql}");
+    assert_eq!(params, vec![Value::Text(hostile.to_string())]);
+
+    let db = memory_db();
+    ten(&db);
+    assert_eq!(
+        Product::objects()
+            .filter(product::name.eq(hostile))
+            .count(&db)?,
+        0
+    );
+    new_product(hostile, 1, 0).save(&db)?;
+    let rows = Product::objects()
+        .filter(product::name.eq(hostile))
+        .all(&db)?;
+    assert_eq!(names(&rows), vec![hostile]);
+    let hostile2 = "\"; DROP TABLE products; --";
+    assert_eq!(
+        Product::objects()
+            .filter(product::name.contains(hostile2))
+            .count(&db)?,
+        0
+    );
+    assert_eq!(raw_count(&db, "products"), 11);
+    Ok(())
+}
+
+#[test]
+fn to_sql_runs_unchanged_on_the_raw_connection() -> Result<()> {
+    // The SQL and parameters it reports are the ones that select the rows.
+    let db = memory_db();
+    ten(&db);
+    let (sql, params) = Product::objects()
+        .filter(product::price.gte(40) & product::name.startswith("p"))
+        .order_by(-product::price)
+        .limit(3)
+        .to_sql();
+    let conn = db.connection();
+    let mut stmt = conn.prepare(&sql).expect("to_sql output prepares");
+    let bound: Vec<rusqlite::types::Value> = params
+        .iter()
+        .map(|v| match v {
+            Value::Null => rusqlite::types::Value::Null,
+            Value::Integer(i) => rusqlite::types::Value::Integer(*i),
+            Value::Real(f) => rusqlite::types::Value::Real(*f),
+            Value::Text(s) => rusqlite::types::Value::Text(s.clone()),
+            Value::Blob(b) => rusqlite::types::Value::Blob(b.clone()),
+            #[allow(unreachable_patterns)]
+            other => panic!("unexpected value {other:?}"),
+        })
+        .collect();
+    let ids: Vec<i64> = stmt
+        .query_map(rusqlite::params_from_iter(bound), |r| r.get(0))
+        .expect("query")
+        .collect::<std::result::Result<_, _>>()
+        .expect("rows");
+    let expected: Vec<i64> = Product::objects()
+        .filter(product::price.gte(40) & product::name.startswith("p"))
+        .order_by(-product::price)
+        .limit(3)
+        .all(&db)?
+        .iter()
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(ids, expected);
+    assert_eq!(ids.len(), 3);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// create / bulk_create
+
+#[test]
+fn create_inserts_and_returns_the_saved_model() -> Result<()> {
+    let db = memory_db();
+    let a = Product::objects().create(&db, new_product("a", 1, 1))?;
+    let b = Product::objects().create(&db, new_product("b", 2, 2))?;
+    assert!(a.id > 0);
+    assert!(b.id > 0);
+    assert_ne!(a.id, b.id);
+    assert_eq!(a.name, "a");
+    assert_eq!(Product::objects().filter(product::id.eq(b.id)).get(&db)?, b);
+    assert_eq!(raw_count(&db, "products"), 2);
+    // create always inserts, even from a model that was already saved
+    let mut again = a.clone();
+    again.id = 0;
+    let c = Product::objects().create(&db, again)?;
+    assert_ne!(c.id, a.id);
+    assert_eq!(raw_count(&db, "products"), 3);
+    Ok(())
+}
+
+#[test]
+fn create_with_a_string_primary_key() -> Result<()> {
+    let db = memory_db();
+    let fr = IsoCountry::objects().create(&db, new_country("FR", "France", 68_000_000))?;
+    assert_eq!(fr.code, "FR");
+    let got = IsoCountry::objects()
+        .filter(iso_country::code.eq("FR"))
+        .get(&db)?;
+    assert_eq!(got, fr);
+    // A second create with the same key is a constraint violation.
+    let err = IsoCountry::objects()
+        .create(&db, new_country("FR", "Other", 1))
+        .unwrap_err();
+    assert!(matches!(err, Error::Integrity { .. }), "got {err:?}");
+    assert_eq!(raw_count(&db, "iso_country"), 1);
+    Ok(())
+}
+
+#[test]
+fn bulk_create_inserts_all_and_sets_primary_keys() -> Result<()> {
+    let db = memory_db();
+    let rows = vec![
+        new_product("a", 1, 1),
+        new_product("b", 2, 2),
+        new_product("c", 3, 3),
+    ];
+    let saved = Product::objects().bulk_create(&db, rows)?;
+    assert_eq!(names(&saved), vec!["a", "b", "c"]);
+    assert!(saved.iter().all(|p| p.id > 0));
+    let mut ids: Vec<i64> = saved.iter().map(|p| p.id).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 3);
+    for p in &saved {
+        let got = Product::objects().filter(product::id.eq(p.id)).get(&db)?;
+        assert_eq!(got.name, p.name);
+        assert_eq!(got.price, p.price);
+    }
+    assert_eq!(raw_count(&db, "products"), 3);
+    Ok(())
+}
+
+#[test]
+fn bulk_create_of_nothing_is_fine() -> Result<()> {
+    let db = memory_db();
+    let saved = Product::objects().bulk_create(&db, Vec::new())?;
+    assert!(saved.is_empty());
+    assert_eq!(raw_count(&db, "products"), 0);
+    Ok(())
+}
+
+#[test]
+fn bulk_create_many_rows_beyond_the_variable_limit() -> Result<()> {
+    // 5000 rows x 12 columns is more bound values than one SQLite statement
+    // takes (32766), so the rows must be split over several INSERTs.
+    let db = memory_db();
+    let rows: Vec<Product> = (0..5000)
+        .map(|i| new_product(&format!("n{i}"), i, (i % 7) as i32))
+        .collect();
+    let saved = Product::objects().bulk_create(&db, rows)?;
+    assert_eq!(saved.len(), 5000);
+    assert_eq!(raw_count(&db, "products"), 5000);
+    let mut ids: Vec<i64> = saved.iter().map(|p| p.id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 5000);
+    assert!(ids[0] > 0);
+    // Each returned model carries the id of its own row.
+    for p in saved.iter().step_by(997) {
+        let got = Product::objects().filter(product::id.eq(p.id)).get(&db)?;
+        assert_eq!(got.name, p.name);
+    }
+    Ok(())
+}
+
+#[test]
+fn bulk_create_is_all_or_nothing() {
+    let db = memory_db();
+    let rows = vec![
+        new_gadget("A-1", "red"),
+        new_gadget("A-2", "green"),
+        new_gadget("A-1", "blue"), // duplicate unique sku
+    ];
+    let err = Gadget::objects().bulk_create(&db, rows).unwrap_err();
+    assert!(matches!(err, Error::Integrity { .. }), "got {err:?}");
+    assert_eq!(raw_count(&db, "gadgets"), 0);
+}
+
+// ---------------------------------------------------------------------------
+// Db::atomic
+
+#[test]
+fn atomic_commits_when_the_closure_succeeds() -> Result<()> {
+    let db = memory_db();
+    let value = db.atomic(|db| {
+        new_product("a", 1, 0).save(db)?;
+        new_product("b", 2, 0).save(db)?;
+        Ok(42)
+    })?;
+    assert_eq!(value, 42);
+    assert_eq!(raw_count(&db, "products"), 2);
+    Ok(())
+}
+
+#[test]
+fn atomic_rolls_back_when_the_closure_fails() -> Result<()> {
+    let db = memory_db();
+    new_product("before", 1, 0).save(&db)?;
+    let result: Result<()> = db.atomic(|db| {
+        new_product("a", 1, 0).save(db)?;
+        Product::objects().update(db, product::qty.set(77))?;
+        // No row has this price: DoesNotExist aborts the block.
+        Product::objects().filter(product::price.eq(-1)).get(db)?;
+        Ok(())
+    });
+    let err = result.unwrap_err();
+    assert!(matches!(err, Error::DoesNotExist { .. }), "got {err:?}");
+    assert_eq!(raw_count(&db, "products"), 1);
+    assert_eq!(
+        Product::objects().filter(product::qty.eq(77)).count(&db)?,
+        0
+    );
+    // The connection is usable afterwards, outside any transaction.
+    new_product("after", 2, 0).save(&db)?;
+    assert_eq!(raw_count(&db, "products"), 2);
+    assert!(db.connection().is_autocommit());
+    Ok(())
+}
+
+#[test]
+fn atomic_rolls_back_on_a_database_error() -> Result<()> {
+    let db = memory_db();
+    let result: Result<()> = db.atomic(|db| {
+        Gadget::objects().create(db, new_gadget("dup", "red"))?;
+        Gadget::objects().create(db, new_gadget("dup", "red"))?;
+        Ok(())
+    });
+    assert!(
+        matches!(result, Err(Error::Integrity { .. })),
+        "got {result:?}"
+    );
+    assert_eq!(raw_count(&db, "gadgets"), 0);
+    Ok(())
+}
+
+#[test]
+fn atomic_nests_with_savepoints() -> Result<()> {
+    let db = memory_db();
+    db.atomic(|db| {
+        new_product("outer", 1, 0).save(db)?;
+        let inner: Result<()> = db.atomic(|db| {
+            new_product("inner", 2, 0).save(db)?;
+            Product::objects().filter(product::price.eq(-1)).get(db)?;
+            Ok(())
+        });
+        assert!(inner.is_err());
+        db.atomic(|db| {
+            new_product("inner ok", 3, 0).save(db)?;
+            Ok(())
+        })?;
+        Ok(())
+    })?;
+    let rows = Product::objects().order_by(product::price).all(&db)?;
+    assert_eq!(names(&rows), vec!["outer", "inner ok"]);
+    assert!(db.connection().is_autocommit());
+    Ok(())
+}
+
+#[test]
+fn atomic_outer_failure_undoes_committed_inner_blocks() -> Result<()> {
+    let db = memory_db();
+    let result: Result<()> = db.atomic(|db| {
+        db.atomic(|db| {
+            new_product("inner", 2, 0).save(db)?;
+            Ok(())
+        })?;
+        Product::objects().get(db)?; // one row: fine
+        Product::objects().filter(product::price.eq(-1)).get(db)?; // fails
+        Ok(())
+    });
+    assert!(result.is_err());
+    assert_eq!(raw_count(&db, "products"), 0);
+    Ok(())
+}
