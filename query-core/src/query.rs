@@ -480,7 +480,7 @@ impl<M> Order<M> {
 
 impl<M> Clone for Order<M> {
     fn clone(&self) -> Self {
-        Order::new(self.column, self.desc)
+        *self
     }
 }
 impl<M> Copy for Order<M> {}

@@ -122,6 +122,7 @@ pub trait Scalar: FieldType<Scalar = Self> {
 ///
 /// `i64` takes `i64` (so `price.lte(500)` infers the literal), `String` takes
 /// `&str`, `String` and `&String`, `Option<T>` takes `T` and `Option<T>`.
+/// (Not `Option<&str>`: then `set(None)` would be ambiguous.)
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a value for a `{T}` field",
     label = "expected a value of type `{T}`",
@@ -195,15 +196,6 @@ macro_rules! borrowed {
             #[inline]
             fn into_value(self) -> Value {
                 $conv(self)
-            }
-        }
-        impl IntoValue<Option<$to>> for Option<$from> {
-            #[inline]
-            fn into_value(self) -> Value {
-                match self {
-                    Some(v) => $conv(v),
-                    None => Value::Null,
-                }
             }
         }
     )*};
