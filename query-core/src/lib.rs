@@ -10,6 +10,7 @@ mod db;
 pub mod dialect;
 mod error;
 mod exec;
+pub mod migrations;
 mod model;
 mod query;
 mod queryset;
@@ -20,7 +21,7 @@ mod value;
 pub use crate::db::{BUSY_TIMEOUT, Db};
 pub use crate::dialect::{Dialect, Sqlite};
 pub use crate::error::{Error, Result};
-pub use crate::model::{FieldMeta, Model, ModelMeta};
+pub use crate::model::{FieldMeta, Model, ModelMeta, RegisteredModel, registered_models};
 pub use crate::query::{Assignment, Assignments, Condition, Field, IntoOrder, Order, Q, TextOp};
 pub use crate::queryset::QuerySet;
 pub use crate::validation::{FieldError, ValidationErrors};
@@ -40,11 +41,12 @@ pub mod prelude {
 // Not public API. Referenced by code that `#[derive(Model)]` generates.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::model::{FieldMeta, ModelMeta};
+    pub use crate::model::{FieldMeta, ModelMeta, RegisteredModel};
     pub use crate::validation::{ValidationErrors, check_choices, check_text};
     pub use crate::value::{
         FieldType, IntoValue, PrimaryKey, TextField, Timestamp, Value, to_value,
     };
+    pub use inventory;
     pub use rusqlite::Result as SqlResult;
     pub use rusqlite::{Row, Statement};
 

@@ -231,3 +231,34 @@ impl FieldMeta {
         self
     }
 }
+
+/// A model linked into the program, registered by `#[derive(Model)]`.
+///
+/// Migrations read the registry, so that a model is declared once, where it
+/// is defined, and never listed by hand.
+#[derive(Debug)]
+pub struct RegisteredModel {
+    /// The model's table description.
+    pub meta: &'static ModelMeta,
+}
+
+impl RegisteredModel {
+    #[doc(hidden)]
+    pub const fn new(meta: &'static ModelMeta) -> Self {
+        RegisteredModel { meta }
+    }
+}
+
+inventory::collect!(RegisteredModel);
+
+/// Every model linked into this program (each `#[derive(Model)]` struct),
+/// sorted by table name.
+pub fn registered_models() -> Vec<&'static ModelMeta> {
+    let mut models: Vec<&'static ModelMeta> = inventory::iter::<RegisteredModel>
+        .into_iter()
+        .map(|r| r.meta)
+        .collect();
+    models.sort_by_key(|m| m.table);
+    models.dedup_by_key(|m| m.table);
+    models
+}

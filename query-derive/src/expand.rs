@@ -211,6 +211,10 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
             }
         }
 
+        #p::inventory::submit! {
+            #p::RegisteredModel::new(<#name as ::query::Model>::META)
+        }
+
         #[doc = #module_doc]
         #[allow(non_upper_case_globals, dead_code)]
         #vis mod #module {

@@ -1,0 +1,2 @@
+//! Migrations: schema state from the models, `makemigrations`, `migrate`,
+//! `showmigrations`, `sqlmigrate` and `inspectdb`.
