@@ -1,8 +1,10 @@
 //! The SQL compiler: turns a `QuerySet` (or a model operation) into one
 //! statement and its bound values. Dialect differences go through [`Dialect`].
 
+use std::borrow::Cow;
+
 use crate::dialect::Dialect;
-use crate::model::{FieldMeta, ModelMeta};
+use crate::model::{FieldMeta, ModelMeta, StatementCache};
 use crate::query::{Assignment, Cmp, Node};
 use crate::value::Value;
 
@@ -13,17 +15,18 @@ pub(crate) struct OrderTerm {
     pub desc: bool,
 }
 
-/// The parts of a query set the compiler reads.
+/// The parts of a query set the compiler reads, borrowed from it.
 #[derive(Debug, Clone)]
-pub(crate) struct Query {
+pub(crate) struct Query<'a> {
     pub meta: &'static ModelMeta,
-    pub filter: Node,
-    pub order: Vec<OrderTerm>,
+    pub cache: &'static StatementCache,
+    pub filter: &'a Node,
+    pub order: Cow<'a, [OrderTerm]>,
     pub limit: Option<u64>,
     pub offset: u64,
 }
 
-impl Query {
+impl Query<'_> {
     pub fn is_sliced(&self) -> bool {
         self.limit.is_some() || self.offset > 0
     }
@@ -40,10 +43,11 @@ pub(crate) enum Select {
     Pk,
 }
 
-/// A statement being written: SQL text and its parameters.
-pub(crate) struct Writer<'d, D: Dialect> {
+/// A statement being written: SQL text and its parameters, borrowed from the
+/// query where they can be (a query's values are bound, never copied).
+pub(crate) struct Writer<'d, 'a, D: Dialect> {
     pub sql: String,
-    pub params: Vec<Value>,
+    pub params: Vec<Cow<'a, Value>>,
     d: &'d D,
 }
 
@@ -51,7 +55,7 @@ fn clamp(n: u64) -> Value {
     Value::Integer(i64::try_from(n).unwrap_or(i64::MAX))
 }
 
-impl<'d, D: Dialect> Writer<'d, D> {
+impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
     pub fn new(d: &'d D, capacity: usize) -> Self {
         Writer {
             sql: String::with_capacity(capacity),
@@ -60,7 +64,16 @@ impl<'d, D: Dialect> Writer<'d, D> {
         }
     }
 
+    /// The SQL and owned copies of its values.
     pub fn finish(self) -> (String, Vec<Value>) {
+        (
+            self.sql,
+            self.params.into_iter().map(Cow::into_owned).collect(),
+        )
+    }
+
+    /// The SQL and its values, borrowed where possible.
+    pub fn finish_borrowed(self) -> (String, Vec<Cow<'a, Value>>) {
         (self.sql, self.params)
     }
 
@@ -79,16 +92,26 @@ impl<'d, D: Dialect> Writer<'d, D> {
     }
 
     /// Appends a placeholder bound to `value`.
-    fn param(&mut self, value: Value) {
+    fn param(&mut self, value: Cow<'a, Value>) {
         self.params.push(value);
         self.d.placeholder(&mut self.sql, self.params.len());
     }
 
     fn placeholder_text(&mut self, value: Value) -> String {
-        self.params.push(value);
+        self.params.push(Cow::Owned(value));
         let mut p = String::new();
         self.d.placeholder(&mut p, self.params.len());
         p
+    }
+
+    /// The model's qualified column list, built once.
+    fn select_list(&mut self, meta: &ModelMeta, cache: &StatementCache) {
+        let list = cache.select_list.get_or_init(|| {
+            let mut w = Writer::new(self.d, 32 * meta.fields.len());
+            w.columns(meta, true);
+            w.sql
+        });
+        self.sql.push_str(list);
     }
 
     fn columns(&mut self, meta: &ModelMeta, qualify: bool) {
@@ -104,7 +127,7 @@ impl<'d, D: Dialect> Writer<'d, D> {
         }
     }
 
-    fn node(&mut self, table: &str, node: &Node, top: bool) {
+    fn node(&mut self, table: &str, node: &'a Node, top: bool) {
         match node {
             Node::Empty => self.push("1 = 1"),
             Node::Cmp {
@@ -122,7 +145,7 @@ impl<'d, D: Dialect> Writer<'d, D> {
                 self.sql.push(' ');
                 self.push(op);
                 self.sql.push(' ');
-                self.param(value.clone());
+                self.param(Cow::Borrowed(value));
             }
             Node::Text {
                 column,
@@ -147,7 +170,7 @@ impl<'d, D: Dialect> Writer<'d, D> {
                     self.d
                         .text_lookup(&mut self.sql, &expr, *op, needle, &placeholder)
                 };
-                self.params.push(value);
+                self.params.push(Cow::Owned(value));
             }
             Node::In { column, values, .. } => {
                 if values.is_empty() {
@@ -161,16 +184,16 @@ impl<'d, D: Dialect> Writer<'d, D> {
                     if i > 0 {
                         self.push(", ");
                     }
-                    self.param(v.clone());
+                    self.param(Cow::Borrowed(v));
                 }
                 self.push(")");
             }
             Node::Range { column, lo, hi, .. } => {
                 self.column(table, column);
                 self.push(" BETWEEN ");
-                self.param(lo.clone());
+                self.param(Cow::Borrowed(lo));
                 self.push(" AND ");
-                self.param(hi.clone());
+                self.param(Cow::Borrowed(hi));
             }
             Node::IsNull { column, is_null } => {
                 self.column(table, column);
@@ -211,10 +234,10 @@ impl<'d, D: Dialect> Writer<'d, D> {
         }
     }
 
-    fn where_clause(&mut self, q: &Query) {
-        if q.filter != Node::Empty {
+    fn where_clause(&mut self, q: &Query<'a>) {
+        if *q.filter != Node::Empty {
             self.push(" WHERE ");
-            self.node(q.meta.table, &q.filter, true);
+            self.node(q.meta.table, q.filter, true);
         }
     }
 
@@ -239,10 +262,10 @@ impl<'d, D: Dialect> Writer<'d, D> {
     }
 
     /// `SELECT <what> FROM "t" [WHERE] [ORDER BY] [LIMIT/OFFSET]`.
-    pub fn select(&mut self, q: &Query, what: Select) {
+    pub fn select(&mut self, q: &Query<'a>, what: Select) {
         self.push("SELECT ");
         match what {
-            Select::Rows => self.columns(q.meta, true),
+            Select::Rows => self.select_list(q.meta, q.cache),
             Select::One => self.push("1"),
             Select::Pk => self.column(q.meta.table, q.meta.pk_field().column),
         }
@@ -254,10 +277,10 @@ impl<'d, D: Dialect> Writer<'d, D> {
     }
 
     /// The last row of a sliced query: the slice as a subquery, read backwards.
-    pub fn select_last_of_slice(&mut self, q: &Query) {
+    pub fn select_last_of_slice(&mut self, q: &Query<'a>) {
         let meta = q.meta;
         self.push("SELECT ");
-        self.columns(meta, true);
+        self.select_list(meta, q.cache);
         self.push(" FROM (");
         self.select(q, Select::Rows);
         self.push(") AS ");
@@ -275,11 +298,13 @@ impl<'d, D: Dialect> Writer<'d, D> {
     }
 
     /// `SELECT COUNT(*)`, of the slice when sliced.
-    pub fn count(&mut self, q: &Query) {
+    pub fn count(&mut self, q: &Query<'a>) {
         if q.is_sliced() {
             self.push("SELECT COUNT(*) FROM (");
-            let mut unordered = q.clone();
-            unordered.order.clear();
+            let unordered = Query {
+                order: Cow::Borrowed(&[]),
+                ..q.clone()
+            };
             self.select(&unordered, Select::One);
             self.push(")");
         } else {
@@ -290,7 +315,7 @@ impl<'d, D: Dialect> Writer<'d, D> {
     }
 
     /// `WHERE` for `update` and `delete`: the filter, or the slice's keys.
-    fn write_target(&mut self, q: &Query) {
+    fn write_target(&mut self, q: &Query<'a>) {
         if q.is_sliced() {
             self.push(" WHERE ");
             self.column(q.meta.table, q.meta.pk_field().column);
@@ -303,20 +328,20 @@ impl<'d, D: Dialect> Writer<'d, D> {
     }
 
     /// `UPDATE "t" SET ... WHERE ...`.
-    pub fn update<M>(&mut self, q: &Query, assignments: &[Assignment<M>]) {
+    pub fn update<M>(&mut self, q: &Query<'a>, assignments: &'a [Assignment<M>]) {
         self.push("UPDATE ");
         self.ident(q.meta.table);
         for (i, a) in assignments.iter().enumerate() {
             self.push(if i == 0 { " SET " } else { ", " });
             self.ident(a.column);
             self.push(" = ");
-            self.param(a.value.clone());
+            self.param(Cow::Borrowed(&a.value));
         }
         self.write_target(q);
     }
 
     /// `DELETE FROM "t" WHERE ...`.
-    pub fn delete(&mut self, q: &Query) {
+    pub fn delete(&mut self, q: &Query<'a>) {
         self.push("DELETE FROM ");
         self.ident(q.meta.table);
         self.write_target(q);
@@ -379,13 +404,13 @@ impl<'d, D: Dialect> Writer<'d, D> {
     }
 
     /// `DELETE FROM "t" WHERE "pk" = ?`.
-    pub fn delete_by_pk(&mut self, meta: &ModelMeta, pk: Value) {
+    pub fn delete_by_pk(&mut self, meta: &ModelMeta) {
         self.push("DELETE FROM ");
         self.ident(meta.table);
         self.push(" WHERE ");
         self.ident(meta.pk_field().column);
         self.push(" = ");
-        self.param(pk);
+        self.d.placeholder(&mut self.sql, 1);
     }
 
     fn column_definition(&mut self, f: &FieldMeta) {

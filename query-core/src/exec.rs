@@ -1,5 +1,7 @@
 //! Running compiled statements on a `Db` through rusqlite's statement cache.
 
+use std::borrow::Cow;
+
 use rusqlite::{CachedStatement, params_from_iter};
 
 use crate::compiler::{Query, Select, Writer};
@@ -20,20 +22,20 @@ fn prepare<'c>(db: &'c Db, sql: &str) -> Result<CachedStatement<'c>> {
         .map_err(|e| Error::sqlite(e, sql))
 }
 
-fn compile(
+fn compile<'a>(
     db: &Db,
-    f: impl FnOnce(&mut Writer<'_, crate::dialect::Sqlite>),
-) -> (String, Vec<Value>) {
+    f: impl FnOnce(&mut Writer<'_, 'a, crate::dialect::Sqlite>),
+) -> (String, Vec<Cow<'a, Value>>) {
     let mut w = Writer::new(db.dialect(), 256);
     f(&mut w);
-    w.finish()
+    w.finish_borrowed()
 }
 
 /// Runs a query and maps each row until `each` says stop.
 fn for_each_row<M: Model>(
     db: &Db,
     sql: &str,
-    params: &[Value],
+    params: &[Cow<'_, Value>],
     mut each: impl FnMut(M) -> bool,
 ) -> Result<()> {
     let err = |e| Error::sqlite(e, sql);
@@ -47,7 +49,7 @@ fn for_each_row<M: Model>(
     Ok(())
 }
 
-pub(crate) fn all<M: Model>(db: &Db, q: &Query) -> Result<Vec<M>> {
+pub(crate) fn all<M: Model>(db: &Db, q: &Query<'_>) -> Result<Vec<M>> {
     let (sql, params) = compile(db, |w| w.select(q, Select::Rows));
     let mut out = Vec::new();
     for_each_row(db, &sql, &params, |m| {
@@ -57,7 +59,7 @@ pub(crate) fn all<M: Model>(db: &Db, q: &Query) -> Result<Vec<M>> {
     Ok(out)
 }
 
-pub(crate) fn get<M: Model>(db: &Db, q: &Query) -> Result<M> {
+pub(crate) fn get<M: Model>(db: &Db, q: &Query<'_>) -> Result<M> {
     let (sql, params) = compile(db, |w| w.select(q, Select::Rows));
     let mut found = None;
     let mut count = 0;
@@ -81,7 +83,7 @@ pub(crate) fn get<M: Model>(db: &Db, q: &Query) -> Result<M> {
 }
 
 /// At most one row: `first`, `last`, and the last row of a slice.
-pub(crate) fn optional<M: Model>(db: &Db, q: &Query, last_of_slice: bool) -> Result<Option<M>> {
+pub(crate) fn optional<M: Model>(db: &Db, q: &Query<'_>, last_of_slice: bool) -> Result<Option<M>> {
     let (sql, params) = compile(db, |w| {
         if last_of_slice {
             w.select_last_of_slice(q)
@@ -97,7 +99,7 @@ pub(crate) fn optional<M: Model>(db: &Db, q: &Query, last_of_slice: bool) -> Res
     Ok(found)
 }
 
-fn scalar_i64(db: &Db, sql: &str, params: &[Value]) -> Result<Option<i64>> {
+fn scalar_i64(db: &Db, sql: &str, params: &[Cow<'_, Value>]) -> Result<Option<i64>> {
     let err = |e| Error::sqlite(e, sql);
     let mut stmt = prepare(db, sql)?;
     let mut rows = stmt.query(params_from_iter(params)).map_err(err)?;
@@ -107,24 +109,24 @@ fn scalar_i64(db: &Db, sql: &str, params: &[Value]) -> Result<Option<i64>> {
     }
 }
 
-pub(crate) fn count(db: &Db, q: &Query) -> Result<usize> {
+pub(crate) fn count(db: &Db, q: &Query<'_>) -> Result<usize> {
     let (sql, params) = compile(db, |w| w.count(q));
     let n = scalar_i64(db, &sql, &params)?.unwrap_or(0);
     Ok(usize::try_from(n).unwrap_or(0))
 }
 
-pub(crate) fn exists(db: &Db, q: &Query) -> Result<bool> {
+pub(crate) fn exists(db: &Db, q: &Query<'_>) -> Result<bool> {
     let (sql, params) = compile(db, |w| w.select(q, Select::One));
     Ok(scalar_i64(db, &sql, &params)?.is_some())
 }
 
-fn execute(db: &Db, sql: &str, params: &[Value]) -> Result<usize> {
+fn execute(db: &Db, sql: &str, params: &[Cow<'_, Value>]) -> Result<usize> {
     let mut stmt = prepare(db, sql)?;
     stmt.execute(params_from_iter(params))
         .map_err(|e| Error::sqlite(e, sql))
 }
 
-pub(crate) fn update<M>(db: &Db, q: &Query, assignments: &[Assignment<M>]) -> Result<usize> {
+pub(crate) fn update<M>(db: &Db, q: &Query<'_>, assignments: &[Assignment<M>]) -> Result<usize> {
     if assignments.is_empty() {
         return Ok(0);
     }
@@ -132,7 +134,7 @@ pub(crate) fn update<M>(db: &Db, q: &Query, assignments: &[Assignment<M>]) -> Re
     execute(db, &sql, &params)
 }
 
-pub(crate) fn delete(db: &Db, q: &Query) -> Result<usize> {
+pub(crate) fn delete(db: &Db, q: &Query<'_>) -> Result<usize> {
     let (sql, params) = compile(db, |w| w.delete(q));
     execute(db, &sql, &params)
 }
@@ -141,12 +143,29 @@ fn clean<M: Model>(obj: &M) -> Result<()> {
     obj.full_clean()
 }
 
-/// Runs an INSERT of `rows` objects whose values `bind` binds; returns the
-/// last inserted row id.
+/// A statement text that depends only on the model, from its cache.
+fn cached<'c>(
+    db: &Db,
+    slot: &'c std::sync::OnceLock<String>,
+    build: impl FnOnce(&mut Writer<'_, '_, crate::dialect::Sqlite>),
+) -> &'c str {
+    slot.get_or_init(|| compile(db, build).0)
+}
+
+/// Runs an INSERT of the objects (one statement); returns the last inserted
+/// row id.
 fn run_insert<M: Model>(db: &Db, objs: &[&M], with_pk: bool) -> Result<i64> {
-    let (sql, _) = compile(db, |w| w.insert(M::META, with_pk, objs.len()));
-    let err = |e| Error::sqlite(e, &sql);
-    let mut stmt = prepare(db, &sql)?;
+    let multi;
+    let sql: &str = if objs.len() == 1 {
+        cached(db, &M::statements().insert[usize::from(with_pk)], |w| {
+            w.insert(M::META, with_pk, 1)
+        })
+    } else {
+        multi = compile(db, |w| w.insert(M::META, with_pk, objs.len())).0;
+        &multi
+    };
+    let err = |e| Error::sqlite(e, sql);
+    let mut stmt = prepare(db, sql)?;
     let mut index = 1;
     for obj in objs {
         index = obj.bind_columns(&mut stmt, index, with_pk).map_err(err)?;
@@ -189,10 +208,10 @@ pub(crate) fn save<M: Model>(db: &Db, obj: &mut M) -> Result<()> {
     }
     clean(obj)?;
     obj.pre_save(false);
-    let (sql, _) = compile(db, |w| w.update_by_pk(meta));
-    let err = |e| Error::sqlite(e, &sql);
+    let sql = cached(db, &M::statements().update_by_pk, |w| w.update_by_pk(meta));
+    let err = |e| Error::sqlite(e, sql);
     let changed = {
-        let mut stmt = prepare(db, &sql)?;
+        let mut stmt = prepare(db, sql)?;
         let next = obj.bind_columns(&mut stmt, 1, false).map_err(err)?;
         stmt.raw_bind_parameter(next, obj.pk_value()).map_err(err)?;
         stmt.raw_execute().map_err(err)?
@@ -209,8 +228,8 @@ pub(crate) fn delete_instance<M: Model>(db: &Db, obj: &M) -> Result<usize> {
     if meta.pk_field().auto && obj.pk_is_unset() {
         return Err(Error::NotSaved { model: meta.name });
     }
-    let (sql, params) = compile(db, |w| w.delete_by_pk(meta, obj.pk_value()));
-    execute(db, &sql, &params)
+    let sql = cached(db, &M::statements().delete_by_pk, |w| w.delete_by_pk(meta));
+    execute(db, sql, &[Cow::Owned(obj.pk_value())])
 }
 
 /// `bulk_create`: validate everything, then INSERT in as few statements as

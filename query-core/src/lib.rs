@@ -41,7 +41,7 @@ pub mod prelude {
 // Not public API. Referenced by code that `#[derive(Model)]` generates.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::model::{FieldMeta, ModelMeta, RegisteredModel};
+    pub use crate::model::{FieldMeta, ModelMeta, RegisteredModel, StatementCache};
     pub use crate::validation::{ValidationErrors, check_choices, check_text};
     pub use crate::value::{
         FieldType, IntoValue, PrimaryKey, TextField, Timestamp, Value, to_value,

@@ -1,5 +1,7 @@
 //! The `Model` trait and the table description the derive produces.
 
+use std::sync::OnceLock;
+
 use rusqlite::{Row, Statement};
 
 use crate::db::Db;
@@ -54,6 +56,10 @@ pub trait Model: Sized + 'static {
             Err(Error::Validation(errors))
         }
     }
+
+    #[doc(hidden)]
+    /// The model's cache of statement texts (generated as a `static`).
+    fn statements() -> &'static StatementCache;
 
     #[doc(hidden)]
     /// Reads a row whose columns are `META.fields` in order, from index 0.
@@ -261,4 +267,31 @@ pub fn registered_models() -> Vec<&'static ModelMeta> {
     models.sort_by_key(|m| m.table);
     models.dedup_by_key(|m| m.table);
     models
+}
+
+/// The SQL texts that depend only on the model, built once per program:
+/// the select list and the single-row `INSERT`, `UPDATE` and `DELETE` by key.
+///
+/// Texts are SQLite's, the one dialect `Db` speaks; a second dialect gets a
+/// cache of its own.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct StatementCache {
+    pub(crate) select_list: OnceLock<String>,
+    pub(crate) insert: [OnceLock<String>; 2],
+    pub(crate) update_by_pk: OnceLock<String>,
+    pub(crate) delete_by_pk: OnceLock<String>,
+}
+
+impl StatementCache {
+    #[doc(hidden)]
+    #[allow(clippy::new_without_default)] // built in a `static` by the derive
+    pub const fn new() -> Self {
+        StatementCache {
+            select_list: OnceLock::new(),
+            insert: [OnceLock::new(), OnceLock::new()],
+            update_by_pk: OnceLock::new(),
+            delete_by_pk: OnceLock::new(),
+        }
+    }
 }

@@ -1,5 +1,6 @@
 //! `QuerySet`: a lazy, immutable description of a query on one model.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -70,11 +71,12 @@ impl<M: Model> QuerySet<M> {
         }
     }
 
-    pub(crate) fn query(&self) -> Query {
+    pub(crate) fn query(&self) -> Query<'_> {
         Query {
             meta: M::META,
-            filter: self.filter.clone(),
-            order: self.order.clone(),
+            cache: M::statements(),
+            filter: &self.filter,
+            order: Cow::Borrowed(&self.order),
             limit: self.limit,
             offset: self.offset,
         }
@@ -185,7 +187,7 @@ impl<M: Model> QuerySet<M> {
     pub fn first(&self, db: &Db) -> Result<Option<M>> {
         let mut q = self.query();
         if q.order.is_empty() {
-            q.order.push(pk_order::<M>(false));
+            q.order = Cow::Owned(vec![pk_order::<M>(false)]);
         }
         q.limit = Some(q.limit.map_or(1, |l| l.min(1)));
         exec::optional(db, &q, false)
@@ -197,12 +199,12 @@ impl<M: Model> QuerySet<M> {
     pub fn last(&self, db: &Db) -> Result<Option<M>> {
         let mut q = self.query();
         if q.order.is_empty() {
-            q.order.push(pk_order::<M>(false));
+            q.order = Cow::Owned(vec![pk_order::<M>(false)]);
         }
         if q.is_sliced() {
             return exec::optional(db, &q, true);
         }
-        for o in &mut q.order {
+        for o in q.order.to_mut() {
             o.desc = !o.desc;
         }
         q.limit = Some(1);

@@ -171,6 +171,11 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
                 #pk_index,
             );
 
+            fn statements() -> &'static #p::StatementCache {
+                static __STATEMENTS: #p::StatementCache = #p::StatementCache::new();
+                &__STATEMENTS
+            }
+
             fn from_row(__row: &#p::Row<'_>) -> #p::SqlResult<Self> {
                 ::core::result::Result::Ok(Self {
                     #(#reads),*
@@ -237,6 +242,7 @@ pub fn stub(input: &DeriveInput) -> TokenStream {
         #[automatically_derived]
         impl ::query::Model for #name {
             const META: &'static #p::ModelMeta = &#p::ModelMeta::new("", "", &[], 0);
+            fn statements() -> &'static #p::StatementCache { ::core::unreachable!() }
             fn from_row(_: &#p::Row<'_>) -> #p::SqlResult<Self> { ::core::unreachable!() }
             fn bind_columns(&self, _: &mut #p::Statement<'_>, _: usize, _: bool) -> #p::SqlResult<usize> { ::core::unreachable!() }
             fn pk_value(&self) -> #p::Value { ::core::unreachable!() }
