@@ -1178,3 +1178,146 @@ fn atomic_outer_failure_undoes_committed_inner_blocks() -> Result<()> {
     assert_eq!(raw_count(&db, "products"), 0);
     Ok(())
 }
+
+#[test]
+fn atomic_rolls_back_when_the_closure_panics() {
+    let db = memory_db();
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _: Result<()> = db.atomic(|db| {
+            new_product("doomed", 1, 0).save(db)?;
+            panic!("boom");
+        });
+    }));
+    assert!(outcome.is_err());
+    assert_eq!(raw_count(&db, "products"), 0);
+    assert!(db.connection().is_autocommit());
+    // Still usable.
+    new_product("fine", 1, 0).save(&db).unwrap();
+    assert_eq!(raw_count(&db, "products"), 1);
+}
+
+// ---------------------------------------------------------------------------
+// More Django semantics
+
+#[test]
+fn empty_q_behaves_like_djangos_q() -> Result<()> {
+    // Django: Q() is ignored by filter, exclude, ~ and by & and | with
+    // another Q.
+    let db = memory_db();
+    ten(&db);
+    assert_eq!(Product::objects().filter(Q::new()).count(&db)?, 10);
+    assert_eq!(Product::objects().exclude(Q::new()).count(&db)?, 10);
+    assert_eq!(Product::objects().filter(!Q::new()).count(&db)?, 10);
+    assert_eq!(
+        Product::objects()
+            .filter(Q::new() | product::price.eq(10))
+            .count(&db)?,
+        1
+    );
+    assert_eq!(
+        Product::objects()
+            .filter(product::price.eq(10) | Q::new())
+            .count(&db)?,
+        1
+    );
+    // So an OR can be folded from an empty start.
+    let mut q = Q::new();
+    for wanted in [10, 20, 30] {
+        q = q | product::price.eq(wanted);
+    }
+    let rows = Product::objects().filter(q).all(&db)?;
+    assert_eq!(sorted_prices(&rows), vec![10, 20, 30]);
+    Ok(())
+}
+
+#[test]
+fn multiple_objects_returned_counts_up_to_twenty() {
+    let db = memory_db();
+    let rows: Vec<(String, i64, i32)> = (0..21)
+        .map(|i| (format!("n{i}"), if i < 20 { 1 } else { 2 }, i))
+        .collect();
+    let rows: Vec<(&str, i64, i32)> = rows.iter().map(|(n, p, q)| (n.as_str(), *p, *q)).collect();
+    seed_products(&db, &rows);
+    let err = Product::objects()
+        .filter(product::price.eq(1))
+        .get(&db)
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "get() returned more than one Product -- it returned 20!"
+    );
+    assert!(
+        matches!(err, Error::MultipleObjectsReturned { count: 20, .. }),
+        "got {err:?}"
+    );
+    let err = Product::objects().get(&db).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "get() returned more than one Product -- it returned more than 20!"
+    );
+}
+
+#[test]
+fn bulk_create_with_a_string_primary_key() -> Result<()> {
+    let db = memory_db();
+    let saved = IsoCountry::objects().bulk_create(
+        &db,
+        vec![
+            new_country("FR", "France", 1),
+            new_country("DE", "Germany", 2),
+        ],
+    )?;
+    assert_eq!(saved.len(), 2);
+    assert_eq!(saved[0].code, "FR");
+    assert_eq!(
+        IsoCountry::objects()
+            .filter(iso_country::code.eq("DE"))
+            .get(&db)?
+            .name,
+        "Germany"
+    );
+    Ok(())
+}
+
+#[test]
+fn update_past_max_length_is_refused_by_the_database() -> Result<()> {
+    // QuerySet.update does not run validation (as in Django), but the
+    // table's CHECK keeps the promise.
+    let db = memory_db();
+    ten(&db);
+    let err = Product::objects()
+        .filter(product::price.eq(10))
+        .update(&db, product::name.set("x".repeat(51)))
+        .unwrap_err();
+    assert!(matches!(err, Error::Integrity { .. }), "got {err:?}");
+    assert_eq!(
+        Product::objects()
+            .filter(product::name.eq("p10"))
+            .count(&db)?,
+        1
+    );
+    Ok(())
+}
+
+#[test]
+fn sliced_update_and_delete_with_exclude_and_unordered_slices() -> Result<()> {
+    // An unordered slice still touches exactly as many rows as it holds.
+    let db = memory_db();
+    ten(&db);
+    let n = Product::objects()
+        .exclude(product::price.lt(50))
+        .limit(4)
+        .update(&db, product::qty.set(0))?;
+    assert_eq!(n, 4);
+    let zeroed = Product::objects().filter(product::qty.eq(0)).all(&db)?;
+    assert_eq!(zeroed.len(), 4);
+    assert!(zeroed.iter().all(|p| p.price >= 50));
+    let n = Product::objects()
+        .filter(product::qty.eq(0))
+        .limit(3)
+        .delete(&db)?;
+    assert_eq!(n, 3);
+    assert_eq!(raw_count(&db, "products"), 7);
+    assert_eq!(Product::objects().filter(product::qty.eq(0)).count(&db)?, 1);
+    Ok(())
+}

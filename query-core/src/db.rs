@@ -35,7 +35,7 @@ impl Db {
         let path = path.as_ref();
         let err = |source| Error::Open {
             path: path.to_owned(),
-            source,
+            source: Box::new(source),
         };
         let conn = Connection::open(path).map_err(err)?;
         conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))
@@ -49,7 +49,7 @@ impl Db {
     pub fn open_in_memory() -> Result<Db> {
         let err = |source| Error::Open {
             path: ":memory:".into(),
-            source,
+            source: Box::new(source),
         };
         let conn = Connection::open_in_memory().map_err(err)?;
         Db::setup(conn).map_err(err)
@@ -60,7 +60,7 @@ impl Db {
     pub fn from_connection(conn: Connection) -> Result<Db> {
         Db::setup(conn).map_err(|source| Error::Open {
             path: "<connection>".into(),
-            source,
+            source: Box::new(source),
         })
     }
 

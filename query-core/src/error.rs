@@ -39,8 +39,8 @@ pub enum Error {
     Integrity {
         /// The statement that failed.
         sql: String,
-        /// SQLite's error.
-        source: rusqlite::Error,
+        /// SQLite's error (boxed, so that `Result<T, Error>` stays small).
+        source: Box<rusqlite::Error>,
     },
 
     /// Any other error from SQLite while running a statement.
@@ -48,8 +48,8 @@ pub enum Error {
     Database {
         /// The statement that failed.
         sql: String,
-        /// SQLite's error.
-        source: rusqlite::Error,
+        /// SQLite's error (boxed, so that `Result<T, Error>` stays small).
+        source: Box<rusqlite::Error>,
     },
 
     /// The database file could not be opened or set up.
@@ -57,8 +57,8 @@ pub enum Error {
     Open {
         /// The path given to `Db::open`.
         path: PathBuf,
-        /// SQLite's error.
-        source: rusqlite::Error,
+        /// SQLite's error (boxed, so that `Result<T, Error>` stays small).
+        source: Box<rusqlite::Error>,
     },
 
     /// `delete` was called on an instance that was never saved (its
@@ -77,6 +77,40 @@ pub enum Error {
         /// The key SQLite assigned.
         key: i64,
     },
+
+    /// A migration can't be made, read or applied as asked: a column that
+    /// needs a default, a drop without confirmation, a malformed migration
+    /// file, an unknown migration name. The message says what to do.
+    #[error("{0}")]
+    Migration(String),
+
+    /// A statement of a migration failed; the migration was rolled back
+    /// completely and the database is at the last migration that succeeded.
+    #[error("migration {migration} failed while running `{sql}`: {message}")]
+    MigrationFailed {
+        /// The migration's name (`0002_product_rating`).
+        migration: String,
+        /// The statement that failed.
+        sql: String,
+        /// What went wrong.
+        message: String,
+        /// SQLite's error, when SQLite raised one.
+        source: Option<rusqlite::Error>,
+    },
+
+    /// The database's migration history disagrees with the migration files
+    /// (a file edited or removed after it was applied); nothing was applied.
+    #[error("migration history does not match the migration files: {0}")]
+    MigrationHistory(String),
+
+    /// Reading or writing a file failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
 }
 
 fn count_text(count: usize) -> String {
@@ -92,6 +126,7 @@ impl Error {
     /// violations become [`Error::Integrity`].
     pub(crate) fn sqlite(source: rusqlite::Error, sql: &str) -> Self {
         let sql = sql.to_owned();
+        let source = Box::new(source);
         match source.sqlite_error_code() {
             Some(rusqlite::ErrorCode::ConstraintViolation) => Error::Integrity { sql, source },
             _ => Error::Database { sql, source },
@@ -103,8 +138,35 @@ impl Error {
         match self {
             Error::Integrity { source, .. }
             | Error::Database { source, .. }
-            | Error::Open { source, .. } => Some(source),
+            | Error::Open { source, .. } => Some(&**source),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_use_djangos_words() {
+        let e = Error::DoesNotExist { model: "Product" };
+        assert_eq!(e.to_string(), "Product matching query does not exist");
+        let e = Error::MultipleObjectsReturned {
+            model: "Product",
+            count: 2,
+        };
+        assert_eq!(
+            e.to_string(),
+            "get() returned more than one Product -- it returned 2!"
+        );
+        let e = Error::MultipleObjectsReturned {
+            model: "Product",
+            count: 21,
+        };
+        assert_eq!(
+            e.to_string(),
+            "get() returned more than one Product -- it returned more than 20!"
+        );
     }
 }
