@@ -22,7 +22,9 @@ pub use crate::db::{BUSY_TIMEOUT, Db};
 pub use crate::dialect::{Dialect, Sqlite};
 pub use crate::error::{Error, Result};
 pub use crate::model::{FieldMeta, Model, ModelMeta, RegisteredModel, registered_models};
-pub use crate::query::{Assignment, Assignments, Condition, Field, IntoOrder, Order, Q, TextOp};
+pub use crate::query::{
+    Assignment, Assignments, Condition, Field, IntoOrder, Order, OrderTerms, Q, TextOp,
+};
 pub use crate::queryset::QuerySet;
 pub use crate::validation::{FieldError, ValidationErrors};
 pub use crate::value::{

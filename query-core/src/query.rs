@@ -4,6 +4,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::ops::{BitAnd, BitOr, Neg, Not};
 
+use crate::compiler::OrderTerm;
 use crate::model::Model;
 use crate::value::{FieldType, IntoValue, Nullable, Ordered, TextLookup, Value};
 
@@ -500,18 +501,28 @@ impl<M> fmt::Debug for Order<M> {
 )]
 pub trait IntoOrder<M> {
     /// Appends the terms to `out`.
-    fn push_order(self, out: &mut Vec<Order<M>>);
+    fn push_order(self, out: &mut OrderTerms);
 }
 
+/// The `ORDER BY` terms being collected by [`IntoOrder`].
+#[doc(hidden)]
+#[derive(Debug, Default)]
+pub struct OrderTerms(pub(crate) Vec<OrderTerm>);
+
 impl<M> IntoOrder<M> for Order<M> {
-    fn push_order(self, out: &mut Vec<Order<M>>) {
-        out.push(self);
+    #[inline]
+    fn push_order(self, out: &mut OrderTerms) {
+        out.0.push(OrderTerm {
+            column: self.column,
+            desc: self.desc,
+        });
     }
 }
 
 impl<M: Model, T: FieldType> IntoOrder<M> for Field<M, T> {
-    fn push_order(self, out: &mut Vec<Order<M>>) {
-        out.push(self.asc());
+    #[inline]
+    fn push_order(self, out: &mut OrderTerms) {
+        self.asc().push_order(out);
     }
 }
 
@@ -557,9 +568,9 @@ macro_rules! tuples {
     ($($name:ident)+) => {
         impl<M, $($name: IntoOrder<M>),+> IntoOrder<M> for ($($name,)+) {
             #[allow(non_snake_case)]
-            fn push_order(self, out: &mut Vec<Order<M>>) {
+            fn push_order(self, out: &mut OrderTerms) {
                 let ($($name,)+) = self;
-                $($name.push_order(out);)+
+                $(IntoOrder::<M>::push_order($name, out);)+
             }
         }
         impl<M, $($name: Assignments<M>),+> Assignments<M> for ($($name,)+) {

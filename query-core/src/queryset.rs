@@ -10,7 +10,7 @@ use crate::dialect::Sqlite;
 use crate::error::Result;
 use crate::exec;
 use crate::model::Model;
-use crate::query::{Assignments, Condition, IntoOrder, Node};
+use crate::query::{Assignments, Condition, IntoOrder, Node, OrderTerms};
 use crate::value::Value;
 
 /// The rows of model `M` that a query selects: Django's `QuerySet`.
@@ -132,15 +132,10 @@ impl<M: Model> QuerySet<M> {
     /// # }
     /// ```
     pub fn order_by(mut self, order: impl IntoOrder<M>) -> Self {
-        let mut terms = Vec::new();
+        let mut terms = OrderTerms(std::mem::take(&mut self.order));
+        terms.0.clear();
         order.push_order(&mut terms);
-        self.order = terms
-            .into_iter()
-            .map(|o| OrderTerm {
-                column: o.column,
-                desc: o.desc,
-            })
-            .collect();
+        self.order = terms.0;
         self
     }
 
