@@ -133,6 +133,12 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
             Node::Cmp {
                 column, op, value, ..
             } => {
+                if *op == Cmp::Ne && value.is_nan() && self.d.binds_nan_as_null() {
+                    // Nothing equals NaN, so every row, NULL or not, differs
+                    // from it; `IS NOT NULL` (what would be bound) is wrong.
+                    self.push("1 = 1");
+                    return;
+                }
                 self.column(table, column);
                 let op = match op {
                     Cmp::Eq => "=",
@@ -158,19 +164,19 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
                 self.d.quote(&mut expr, table);
                 expr.push('.');
                 self.d.quote(&mut expr, column);
-                let mut placeholder = String::new();
-                self.d.placeholder(&mut placeholder, self.params.len() + 1);
-                let value = if *case_insensitive {
+                let before = self.params.len();
+                let mut values = Vec::new();
+                if *case_insensitive {
                     let mut folded = String::new();
                     self.d.fold_case(&mut folded, &expr);
                     let needle = self.d.fold_value(needle);
                     self.d
-                        .text_lookup(&mut self.sql, &folded, *op, &needle, &placeholder)
+                        .text_lookup(&mut self.sql, &mut values, before, &folded, *op, &needle);
                 } else {
                     self.d
-                        .text_lookup(&mut self.sql, &expr, *op, needle, &placeholder)
-                };
-                self.params.push(Cow::Owned(value));
+                        .text_lookup(&mut self.sql, &mut values, before, &expr, *op, needle);
+                }
+                self.params.extend(values.into_iter().map(Cow::Owned));
             }
             Node::In { column, values, .. } => {
                 if values.is_empty() {

@@ -35,19 +35,23 @@ pub trait Dialect {
     fn fold_value(&self, text: &str) -> String;
 
     /// Appends a text lookup on `expr` (already folded when case-insensitive)
-    /// using `placeholder` for its one parameter, and returns the value to
-    /// bind there.
+    /// and pushes the values it binds to `params`; its placeholders are
+    /// numbered from `params_before + 1`.
     fn text_lookup(
         &self,
         out: &mut String,
+        params: &mut Vec<Value>,
+        params_before: usize,
         expr: &str,
         op: TextOp,
         needle: &str,
-        placeholder: &str,
-    ) -> Value;
+    );
 
     /// The null-safe "is different from" operator (`IS NOT` in SQLite).
     fn distinct_from(&self) -> &'static str;
+
+    /// Whether a NaN float is bound as NULL (SQLite) rather than as NaN.
+    fn binds_nan_as_null(&self) -> bool;
 
     /// The column type for `ty`.
     fn column_type(&self, ty: SqlType) -> &'static str;
@@ -94,18 +98,6 @@ pub fn casefold(text: &str) -> String {
     out
 }
 
-/// Escapes GLOB's metacharacters so that `text` matches itself.
-fn glob_escape(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '*' => out.push_str("[*]"),
-            '?' => out.push_str("[?]"),
-            '[' => out.push_str("[[]"),
-            c => out.push(c),
-        }
-    }
-}
-
 impl Dialect for Sqlite {
     fn quote(&self, out: &mut String, ident: &str) {
         out.push('"');
@@ -133,38 +125,70 @@ impl Dialect for Sqlite {
         casefold(text)
     }
 
-    // GLOB is case-sensitive and compares characters exactly, unlike LIKE,
-    // which folds ASCII case in SQLite. Escaping `*`, `?` and `[` makes every
-    // other character, `%`, `_` and `\` included, match itself.
+    // Text lookups compare bytes: `instr` and `substr` on the value cast to a
+    // BLOB. Unlike LIKE (which folds ASCII case in SQLite) and GLOB (which
+    // stops at a NUL character), this is exact for every string, and needs
+    // no escaping: `%`, `_`, `*`, `?`, `[` and `\` are ordinary bytes.
     fn text_lookup(
         &self,
         out: &mut String,
+        params: &mut Vec<Value>,
+        params_before: usize,
         expr: &str,
         op: TextOp,
         needle: &str,
-        placeholder: &str,
-    ) -> Value {
-        out.push_str(expr);
-        if op == TextOp::IExact {
-            out.push_str(" = ");
-            out.push_str(placeholder);
-            return Value::Text(needle.to_owned());
+    ) {
+        let placeholder = |out: &mut String, params: &mut Vec<Value>, value: Value| {
+            params.push(value);
+            self.placeholder(out, params_before + params.len());
+        };
+        if needle.is_empty() && op != TextOp::IExact {
+            // Every text contains, starts and ends with "". (SQLite's substr
+            // of an empty BLOB is NULL, so don't ask it.)
+            out.push_str(expr);
+            out.push_str(" IS NOT NULL");
+            return;
         }
-        out.push_str(" GLOB ");
-        out.push_str(placeholder);
-        let mut pattern = String::with_capacity(needle.len() + 2);
-        if matches!(op, TextOp::Contains | TextOp::EndsWith) {
-            pattern.push('*');
+        match op {
+            TextOp::IExact => {
+                out.push_str(expr);
+                out.push_str(" = ");
+                placeholder(out, params, Value::Text(needle.to_owned()));
+            }
+            TextOp::Contains | TextOp::StartsWith => {
+                out.push_str("instr(CAST(");
+                out.push_str(expr);
+                out.push_str(" AS BLOB), ");
+                placeholder(out, params, Value::Blob(needle.as_bytes().to_vec()));
+                out.push_str(if op == TextOp::Contains {
+                    ") > 0"
+                } else {
+                    ") = 1"
+                });
+            }
+            TextOp::EndsWith => {
+                // The last len(needle) bytes equal the needle. A needle
+                // longer than the value compares something shorter than
+                // itself; substr of an empty value is NULL, hence coalesce.
+                out.push_str("coalesce(substr(CAST(");
+                out.push_str(expr);
+                out.push_str(" AS BLOB), length(CAST(");
+                out.push_str(expr);
+                out.push_str(" AS BLOB)) - ");
+                let len = i64::try_from(needle.len()).unwrap_or(i64::MAX);
+                placeholder(out, params, Value::Integer(len));
+                out.push_str(" + 1), X'') = ");
+                placeholder(out, params, Value::Blob(needle.as_bytes().to_vec()));
+            }
         }
-        glob_escape(&mut pattern, needle);
-        if matches!(op, TextOp::Contains | TextOp::StartsWith) {
-            pattern.push('*');
-        }
-        Value::Text(pattern)
     }
 
     fn distinct_from(&self) -> &'static str {
         "IS NOT"
+    }
+
+    fn binds_nan_as_null(&self) -> bool {
+        true
     }
 
     // STRICT tables accept only INTEGER, REAL, TEXT, BLOB and ANY.

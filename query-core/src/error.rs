@@ -84,18 +84,16 @@ pub enum Error {
     #[error("{0}")]
     Migration(String),
 
-    /// A statement of a migration failed; the migration was rolled back
-    /// completely and the database is at the last migration that succeeded.
-    #[error("migration {migration} failed while running `{sql}`: {message}")]
+    /// A migration failed; it was rolled back completely and the database is
+    /// at the last migration that succeeded. `source` names the statement
+    /// that failed ([`Error::Database`] or [`Error::Integrity`]) or the
+    /// foreign key check that did ([`Error::Migration`]).
+    #[error("migration {migration} failed and was rolled back: {source}")]
     MigrationFailed {
         /// The migration's name (`0002_product_rating`).
         migration: String,
-        /// The statement that failed.
-        sql: String,
-        /// What went wrong.
-        message: String,
-        /// SQLite's error, when SQLite raised one.
-        source: Option<rusqlite::Error>,
+        /// What failed.
+        source: Box<Error>,
     },
 
     /// The database's migration history disagrees with the migration files

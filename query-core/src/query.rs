@@ -101,10 +101,17 @@ impl Node {
         match self {
             Node::Empty | Node::IsNull { .. } | Node::Not(_) => false,
             Node::Cmp { op: Cmp::Ne, .. } => false,
-            Node::Cmp { nullable, .. }
-            | Node::Text { nullable, .. }
-            | Node::In { nullable, .. }
-            | Node::Range { nullable, .. } => *nullable,
+            // A NaN argument may be bound as NULL (SQLite does).
+            Node::Cmp {
+                nullable, value, ..
+            } => *nullable || value.is_nan(),
+            Node::Range {
+                nullable, lo, hi, ..
+            } => *nullable || lo.is_nan() || hi.is_nan(),
+            Node::In {
+                nullable, values, ..
+            } => *nullable || values.iter().any(Value::is_nan),
+            Node::Text { nullable, .. } => *nullable,
             Node::And(nodes) | Node::Or(nodes) => nodes.iter().any(Node::can_be_null),
         }
     }

@@ -372,6 +372,11 @@ mod chrono_now {
 }
 
 impl Value {
+    /// A float that is not a number, which SQLite binds as NULL.
+    pub(crate) fn is_nan(&self) -> bool {
+        matches!(self, Value::Real(r) if r.is_nan())
+    }
+
     /// The value as text, the way SQLite's `CAST(x AS TEXT)` shows it.
     pub(crate) fn to_text(&self) -> String {
         match self {

@@ -1,0 +1,118 @@
+//! `makemigrations`: the next migration file from the models and the last file.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::model::ModelMeta;
+
+use super::plan::{DiffOptions, diff, statements, suggest_name};
+use super::state::SchemaState;
+use super::{EXTENSION, Migration, Migrations, file};
+
+/// What `makemigrations` was told.
+#[derive(Debug, Clone, Default)]
+pub struct MakeOptions {
+    /// The migration's name after its number, instead of one made up from
+    /// the operations (`--name`).
+    pub name: Option<String>,
+    /// Renames, defaults and drop confirmation.
+    pub diff: DiffOptions,
+    /// Shows the migration without writing it (`--dry-run`).
+    pub dry_run: bool,
+}
+
+/// What `makemigrations` did.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum MakeOutcome {
+    /// The models match the last migration; nothing was written.
+    NoChanges,
+    /// A migration was written to `path`.
+    Written {
+        /// The new file.
+        path: PathBuf,
+        /// The migration.
+        migration: Migration,
+    },
+    /// `dry_run`: the migration that would be written to `path`.
+    DryRun {
+        /// The file it would be.
+        path: PathBuf,
+        /// The migration.
+        migration: Migration,
+    },
+}
+
+/// The next migration for `models` after `existing`, or `None` when the
+/// models match the last migration's state. Touches no file and no database.
+pub fn next_migration(
+    existing: &Migrations,
+    models: &[&ModelMeta],
+    options: &MakeOptions,
+) -> Result<Option<Migration>> {
+    existing.check()?;
+    let before = existing.state()?;
+    let after = SchemaState::from_models(models)?;
+    let ops = diff(&before, &after, &options.diff)?;
+    if ops.is_empty() {
+        return Ok(None);
+    }
+    let statements = statements(&ops, &before)?;
+    let mut state = before;
+    for op in &ops {
+        op.apply(&mut state)?;
+    }
+    let label = match &options.name {
+        Some(name) => {
+            if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                return Err(Error::Migration(format!(
+                    "`{name}` is not a migration name: use letters, digits and `_`"
+                )));
+            }
+            name.clone()
+        }
+        None => suggest_name(&ops, existing.is_empty()),
+    };
+    let number = existing
+        .iter()
+        .filter_map(Migration::number)
+        .max()
+        .map_or(1, |n| n + 1);
+    let name = format!("{number:04}_{label}");
+    let text = file::render(&name, &ops, &statements, &state);
+    Ok(Some(Migration::new(name, text)))
+}
+
+/// `makemigrations`: compares `models` with the last migration in `dir` and
+/// writes the next file there (creating `dir` if needed). Writes nothing
+/// when nothing changed, and never overwrites a file.
+pub fn make_migrations(
+    dir: impl AsRef<Path>,
+    models: &[&ModelMeta],
+    options: &MakeOptions,
+) -> Result<MakeOutcome> {
+    let dir = dir.as_ref();
+    let existing = Migrations::from_dir(dir)?;
+    let Some(migration) = next_migration(&existing, models, options)? else {
+        return Ok(MakeOutcome::NoChanges);
+    };
+    let path = dir.join(format!("{}.{EXTENSION}", migration.name()));
+    if options.dry_run {
+        return Ok(MakeOutcome::DryRun { path, migration });
+    }
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| Error::Io { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(io(&path))?;
+    f.write_all(migration.text().as_bytes())
+        .and_then(|()| f.sync_all())
+        .map_err(io(&path))?;
+    Ok(MakeOutcome::Written { path, migration })
+}
