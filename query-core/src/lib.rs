@@ -52,22 +52,10 @@ pub mod __private {
     pub use rusqlite::Result as SqlResult;
     pub use rusqlite::{Row, Statement};
 
-    /// Checks at compile time that `T` is a supported field type.
-    pub const fn assert_field<T: FieldType>() {}
     /// Checks at compile time that `T` is a text type (`max_length`, `email`, `url`, `text`).
     pub const fn assert_text<T: TextField>() {}
     /// Checks at compile time that `T` is a date or time (`auto_now`, `auto_now_add`).
     pub const fn assert_timestamp<T: Timestamp>() {}
 
-    /// Binds one field's value at parameter `index`.
-    #[inline]
-    pub fn bind<T: FieldType>(stmt: &mut Statement<'_>, index: usize, value: &T) -> SqlResult<()> {
-        stmt.raw_bind_parameter(index, value)
-    }
-
-    /// Reads one field's value from column `index`.
-    #[inline]
-    pub fn get<T: FieldType>(row: &Row<'_>, index: usize) -> SqlResult<T> {
-        row.get(index)
-    }
+    pub use crate::value::{ColumnOps, KeyOps, column_ops, key_ops};
 }

@@ -225,7 +225,7 @@ impl<M> fmt::Debug for Q<M> {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a condition on `{M}`",
     label = "this condition is not on `{M}`",
-    note = "each model's fields live in the module its derive generates: filter a `QuerySet<{M}>` with the fields of `{M}`"
+    note = "each model's fields live in the module its derive generates; a condition on `{M}` uses the fields of `{M}` only"
 )]
 pub trait Condition<M> {
     /// The condition.
@@ -384,7 +384,7 @@ impl<M: Model, T: FieldType> Field<M, T> {
     }
 
     /// Equal ignoring case, for all of Unicode (`__iexact`).
-    pub fn iexact(self, value: impl IntoValue<T::Scalar>) -> Q<M>
+    pub fn iexact(self, value: impl IntoValue<String>) -> Q<M>
     where
         T: TextLookup,
     {
@@ -393,7 +393,7 @@ impl<M: Model, T: FieldType> Field<M, T> {
 
     /// Contains `needle`, case-sensitively (`__contains`).
     /// `%`, `_`, `*`, `?`, `[` and `\` match themselves.
-    pub fn contains(self, needle: impl IntoValue<T::Scalar>) -> Q<M>
+    pub fn contains(self, needle: impl IntoValue<String>) -> Q<M>
     where
         T: TextLookup,
     {
@@ -401,7 +401,7 @@ impl<M: Model, T: FieldType> Field<M, T> {
     }
 
     /// Contains `needle`, ignoring case for all of Unicode (`__icontains`).
-    pub fn icontains(self, needle: impl IntoValue<T::Scalar>) -> Q<M>
+    pub fn icontains(self, needle: impl IntoValue<String>) -> Q<M>
     where
         T: TextLookup,
     {
@@ -409,7 +409,7 @@ impl<M: Model, T: FieldType> Field<M, T> {
     }
 
     /// Starts with `prefix`, case-sensitively (`__startswith`).
-    pub fn startswith(self, prefix: impl IntoValue<T::Scalar>) -> Q<M>
+    pub fn startswith(self, prefix: impl IntoValue<String>) -> Q<M>
     where
         T: TextLookup,
     {
@@ -417,7 +417,7 @@ impl<M: Model, T: FieldType> Field<M, T> {
     }
 
     /// Starts with `prefix`, ignoring case (`__istartswith`).
-    pub fn istartswith(self, prefix: impl IntoValue<T::Scalar>) -> Q<M>
+    pub fn istartswith(self, prefix: impl IntoValue<String>) -> Q<M>
     where
         T: TextLookup,
     {
@@ -425,7 +425,7 @@ impl<M: Model, T: FieldType> Field<M, T> {
     }
 
     /// Ends with `suffix`, case-sensitively (`__endswith`).
-    pub fn endswith(self, suffix: impl IntoValue<T::Scalar>) -> Q<M>
+    pub fn endswith(self, suffix: impl IntoValue<String>) -> Q<M>
     where
         T: TextLookup,
     {
@@ -433,7 +433,7 @@ impl<M: Model, T: FieldType> Field<M, T> {
     }
 
     /// Ends with `suffix`, ignoring case (`__iendswith`).
-    pub fn iendswith(self, suffix: impl IntoValue<T::Scalar>) -> Q<M>
+    pub fn iendswith(self, suffix: impl IntoValue<String>) -> Q<M>
     where
         T: TextLookup,
     {

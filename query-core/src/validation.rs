@@ -3,7 +3,7 @@
 use std::fmt;
 
 use crate::validators::{is_valid_email, is_valid_url};
-use crate::value::{FieldType, TextField, Value, to_value};
+use crate::value::Value;
 
 /// One field's validation failures.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,15 +82,15 @@ impl fmt::Display for ValidationErrors {
 
 /// Checks a text field's `max_length` (in characters), `email` and `url`.
 #[doc(hidden)]
-pub fn check_text<T: TextField>(
+pub fn check_text(
     errors: &mut ValidationErrors,
     field: &'static str,
-    value: &T,
+    text: Option<&str>,
     max_length: Option<u32>,
     email: bool,
     url: bool,
 ) {
-    let Some(text) = value.text() else {
+    let Some(text) = text else {
         return;
     };
     if let Some(max) = max_length {
@@ -112,13 +112,12 @@ pub fn check_text<T: TextField>(
 
 /// Checks that a field's value is one of its `choices` (NULL always passes).
 #[doc(hidden)]
-pub fn check_choices<T: FieldType>(
+pub fn check_choices(
     errors: &mut ValidationErrors,
     field: &'static str,
-    value: &T,
+    value: Value,
     choices: fn() -> Vec<Value>,
 ) {
-    let value = to_value(value);
     if value == Value::Null || choices().contains(&value) {
         return;
     }

@@ -100,7 +100,7 @@ pub enum SqlType {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a supported model field type",
     label = "unsupported field type",
-    note = "a field can be an integer up to `i64`, `u32`, `f32`, `f64`, `bool`, `String`, `Vec<u8>`, `chrono::NaiveDate`, `chrono::NaiveDateTime`, `chrono::DateTime<Utc>`, or an `Option` of one of these"
+    note = "a field can be `i8`, `i16`, `i32`, `i64`, `u8`, `u16`, `u32`, `f32`, `f64`, `bool`, `String`, `Vec<u8>`, `chrono::NaiveDate`, `chrono::NaiveDateTime`, `chrono::DateTime<Utc>`, or an `Option` of one of these (SQLite stores signed 64-bit integers: use `i64` rather than `u64` or `usize`)"
 )]
 pub trait FieldType: ToSql + FromSql + 'static {
     /// The non-NULL type: `T` for `Option<T>`, `Self` otherwise. Lookups take values of it.
@@ -109,6 +109,70 @@ pub trait FieldType: ToSql + FromSql + 'static {
     const NULLABLE: bool;
     /// How the column is stored.
     const SQL_TYPE: SqlType = <Self::Scalar as Scalar>::SQL_TYPE;
+
+    /// The current time, for date and time types (`auto_now`); `None` for others.
+    fn now() -> Option<Self> {
+        None
+    }
+}
+
+/// What generated code does with a field of type `T`, as plain function
+/// pointers. Built once per field in a `const`, so that an unsupported field
+/// type is reported once, where the const is built, not at every use.
+#[doc(hidden)]
+pub struct ColumnOps<T> {
+    pub sql_type: SqlType,
+    pub nullable: bool,
+    pub get: fn(&rusqlite::Row<'_>, usize) -> rusqlite::Result<T>,
+    pub bind: fn(&mut rusqlite::Statement<'_>, usize, &T) -> rusqlite::Result<()>,
+    pub value: fn(&T) -> Value,
+    pub text: for<'a> fn(&'a T) -> Option<&'a str>,
+    pub now: fn() -> Option<T>,
+}
+
+/// The [`ColumnOps`] of `T`. A function with the bound on itself, not on an
+/// impl block, so that an unsupported type gets `FieldType`'s message.
+#[doc(hidden)]
+pub const fn column_ops<T: FieldType>() -> ColumnOps<T> {
+    {
+        ColumnOps {
+            sql_type: T::SQL_TYPE,
+            nullable: T::NULLABLE,
+            get: |row, index| row.get(index),
+            bind: |stmt, index, value| stmt.raw_bind_parameter(index, value),
+            value: to_value::<T>,
+            text: text_of::<T>,
+            now: T::now,
+        }
+    }
+}
+
+/// The text of a value stored as text; `None` for NULL and non-text values.
+fn text_of<T: ToSql>(value: &T) -> Option<&str> {
+    match value.to_sql() {
+        Ok(ToSqlOutput::Borrowed(ValueRef::Text(t))) => std::str::from_utf8(t).ok(),
+        _ => None,
+    }
+}
+
+/// What generated code does with the primary key, as for [`ColumnOps`].
+#[doc(hidden)]
+pub struct KeyOps<T> {
+    pub auto: bool,
+    pub is_unset: fn(&T) -> bool,
+    pub set_assigned: fn(&mut T, i64) -> bool,
+}
+
+/// The [`KeyOps`] of `T` (see [`column_ops`]).
+#[doc(hidden)]
+pub const fn key_ops<T: PrimaryKey>() -> KeyOps<T> {
+    {
+        KeyOps {
+            auto: T::AUTO,
+            is_unset: T::is_unset,
+            set_assigned: T::set_assigned,
+        }
+    }
 }
 
 /// A field type that is never NULL.
@@ -124,7 +188,7 @@ pub trait Scalar: FieldType<Scalar = Self> {
 /// `&str`, `String` and `&String`, `Option<T>` takes `T` and `Option<T>`.
 /// (Not `Option<&str>`: then `set(None)` would be ambiguous.)
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a value for a `{T}` field",
+    message = "`{Self}` is not a value for a field of type `{T}`",
     label = "expected a value of type `{T}`",
     note = "a lookup takes the field's own type, or something that converts into it (`&str` for a `String` field)"
 )]
@@ -134,10 +198,15 @@ pub trait IntoValue<T> {
 }
 
 macro_rules! scalar {
-    ($($ty:ty => $sql:ident),* $(,)?) => {$(
+    ($($ty:ty => $sql:ident $(, now = $now:expr)?);* $(;)?) => {$(
         impl FieldType for $ty {
             type Scalar = $ty;
             const NULLABLE: bool = false;
+            $(
+                fn now() -> Option<Self> {
+                    Some($now)
+                }
+            )?
         }
         impl Scalar for $ty {
             const SQL_TYPE: SqlType = SqlType::$sql;
@@ -164,24 +233,27 @@ macro_rules! scalar {
 }
 
 scalar! {
-    i8 => Integer, i16 => Integer, i32 => Integer, i64 => Integer,
-    u8 => Integer, u16 => Integer, u32 => Integer,
-    f32 => Real, f64 => Real,
-    bool => Boolean,
-    String => Text,
-    Vec<u8> => Blob,
+    i8 => Integer; i16 => Integer; i32 => Integer; i64 => Integer;
+    u8 => Integer; u16 => Integer; u32 => Integer;
+    f32 => Real; f64 => Real;
+    bool => Boolean;
+    String => Text;
+    Vec<u8> => Blob;
 }
 
 #[cfg(feature = "chrono")]
 scalar! {
-    chrono::NaiveDate => Date,
-    chrono::NaiveDateTime => DateTime,
-    chrono::DateTime<chrono::Utc> => DateTimeUtc,
+    chrono::NaiveDate => Date, now = chrono::Utc::now().date_naive();
+    chrono::NaiveDateTime => DateTime, now = chrono::Utc::now().naive_utc();
+    chrono::DateTime<chrono::Utc> => DateTimeUtc, now = chrono::Utc::now();
 }
 
 impl<T: Scalar> FieldType for Option<T> {
     type Scalar = T;
     const NULLABLE: bool = true;
+    fn now() -> Option<Self> {
+        T::now().map(Some)
+    }
 }
 
 macro_rules! borrowed {
@@ -226,22 +298,9 @@ impl<const N: usize> IntoValue<Vec<u8>> for &[u8; N] {
     label = "not a text type",
     note = "use `String` or `Option<String>`"
 )]
-pub trait TextField: FieldType {
-    /// The text, or `None` for a NULL value.
-    fn text(&self) -> Option<&str>;
-}
-
-impl TextField for String {
-    fn text(&self) -> Option<&str> {
-        Some(self)
-    }
-}
-
-impl TextField for Option<String> {
-    fn text(&self) -> Option<&str> {
-        self.as_deref()
-    }
-}
+pub trait TextField: FieldType {}
+impl TextField for String {}
+impl TextField for Option<String> {}
 
 /// Text fields, for the text lookups (`contains`, `icontains`, `iexact`, ...).
 #[diagnostic::on_unimplemented(
@@ -339,36 +398,17 @@ impl PrimaryKey for String {
     label = "not a date or time type",
     note = "use `chrono::NaiveDateTime`, `chrono::DateTime<Utc>` or `chrono::NaiveDate` (or an `Option` of one)"
 )]
-pub trait Timestamp: FieldType {
-    /// The current time, in UTC.
-    fn now() -> Self;
-}
+pub trait Timestamp: FieldType {}
 
 #[cfg(feature = "chrono")]
 mod chrono_now {
-    use super::Timestamp;
+    use super::{Scalar, Timestamp};
     use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
-    impl Timestamp for NaiveDateTime {
-        fn now() -> Self {
-            Utc::now().naive_utc()
-        }
-    }
-    impl Timestamp for DateTime<Utc> {
-        fn now() -> Self {
-            Utc::now()
-        }
-    }
-    impl Timestamp for NaiveDate {
-        fn now() -> Self {
-            Utc::now().date_naive()
-        }
-    }
-    impl<T: Timestamp + super::Scalar> Timestamp for Option<T> {
-        fn now() -> Self {
-            Some(T::now())
-        }
-    }
+    impl Timestamp for NaiveDateTime {}
+    impl Timestamp for DateTime<Utc> {}
+    impl Timestamp for NaiveDate {}
+    impl<T: Timestamp + Scalar> Timestamp for Option<T> {}
 }
 
 impl Value {

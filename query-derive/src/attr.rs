@@ -29,6 +29,8 @@ pub struct FieldAttrs {
     pub text_attr: Option<Span>,
     pub email: bool,
     pub url: bool,
+    /// The span of `url`, for the error when `email` is there too.
+    pub url_span: Option<Span>,
     pub text: bool,
     pub unique: bool,
     pub db_index: bool,
@@ -81,7 +83,7 @@ fn set_flag(flag: &mut bool, meta: &ParseNestedMeta<'_>) -> Result<()> {
         )));
     }
     if *flag {
-        return Err(meta.error(format_args!("duplicate field attribute `{key}`")));
+        return Err(meta.error(format_args!("duplicate attribute `{key}`")));
     }
     *flag = true;
     Ok(())
@@ -197,6 +199,7 @@ pub fn parse(input: &DeriveInput) -> Result<ModelAttrs> {
             text_attr: None,
             email: false,
             url: false,
+            url_span: None,
             text: false,
             unique: false,
             db_index: false,
@@ -226,6 +229,7 @@ pub fn parse(input: &DeriveInput) -> Result<ModelAttrs> {
                 } else if meta.path.is_ident("url") {
                     // #[field(url)]
                     f.text_attr.get_or_insert(span);
+                    f.url_span = Some(span);
                     set_flag(&mut f.url, &meta)
                 } else if meta.path.is_ident("text") {
                     // #[field(text)]
@@ -282,9 +286,13 @@ pub fn parse(input: &DeriveInput) -> Result<ModelAttrs> {
             f.column = c;
         }
         if f.email && f.url {
+            let span = f.url_span.unwrap_or_else(|| f.ident.span());
             push(
                 &mut errors,
-                Error::new(f.ident.span(), "a field can't be both `email` and `url`"),
+                Error::new(
+                    span,
+                    "a field can't be both `email` and `url`: an email address is not a URL",
+                ),
             );
         }
         if f.text && f.max_length.is_some() {
@@ -355,7 +363,10 @@ pub fn parse(input: &DeriveInput) -> Result<ModelAttrs> {
                     &mut errors,
                     Error::new(
                         span,
-                        "a model has one primary key, and another field is already `primary_key`",
+                        format_args!(
+                            "a model has one primary key, and `{}` is already `primary_key`",
+                            fields[marked[0]].ident
+                        ),
                     ),
                 );
             }

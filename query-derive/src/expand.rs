@@ -17,7 +17,7 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
     let pk_index = model.pk;
     let pk = &model.fields[pk_index];
     let pk_ident = &pk.ident;
-    let pk_ty = &pk.ty;
+    let pk_ops = quote::format_ident!("__COLUMN_{}", pk_index);
     let p = quote!(::query::__private);
 
     let mut checks = Vec::new();
@@ -35,8 +35,11 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
         let field_name = ident.to_string().trim_start_matches("r#").to_owned();
         let column = &f.column;
 
+        // Every use of the field's type goes through this one const, so an
+        // unsupported type is one error, on the type.
+        let ops = quote::format_ident!("__COLUMN_{}", i);
         checks.push(quote_spanned! {ty_span=>
-            const _: () = #p::assert_field::<#ty>();
+            const #ops: #p::ColumnOps<#ty> = #p::column_ops::<#ty>();
         });
         if f.text_attr.is_some() {
             checks.push(quote_spanned! {ty_span=>
@@ -49,16 +52,14 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
             });
         }
 
-        let mut meta = quote_spanned! {ty_span=>
-            #p::FieldMeta::new(
-                #field_name,
-                #column,
-                <#ty as #p::FieldType>::SQL_TYPE,
-                <#ty as #p::FieldType>::NULLABLE,
-            )
+        let mut meta = quote! {
+            #p::FieldMeta::new(#field_name, #column, #ops.sql_type, #ops.nullable)
         };
         if i == pk_index {
-            meta = quote_spanned! {ty_span=> #meta.primary_key(<#ty as #p::PrimaryKey>::AUTO) };
+            checks.push(quote_spanned! {ty_span=>
+                const __KEY: #p::KeyOps<#ty> = #p::key_ops::<#ty>();
+            });
+            meta = quote! { #meta.primary_key(__KEY.auto) };
         }
         if f.unique {
             meta = quote!(#meta.unique());
@@ -110,18 +111,18 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
                 if let ::core::option::Option::Some(__choices) =
                     <Self as ::query::Model>::META.fields[#i].choices
                 {
-                    #p::check_choices(__errors, #field_name, &self.#ident, __choices);
+                    #p::check_choices(__errors, #field_name, (#ops.value)(&self.#ident), __choices);
                 }
             });
         }
         metas.push(meta);
 
-        reads.push(quote_spanned! {ty_span=>
-            #ident: #p::get::<#ty>(__row, #i)?
+        reads.push(quote! {
+            #ident: (#ops.get)(__row, #i)?
         });
 
         let bind = quote! {
-            #p::bind(__stmt, __i, &self.#ident)?;
+            (#ops.bind)(__stmt, __i, &self.#ident)?;
             __i += 1;
         };
         if i == pk_index {
@@ -130,11 +131,15 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
             binds.push(bind);
         }
 
+        let stamp = quote! {
+            if let ::core::option::Option::Some(__now) = (#ops.now)() {
+                self.#ident = __now;
+            }
+        };
         if f.auto_now.is_some() {
-            stamps.push(quote! { self.#ident = #p::Timestamp::now(); });
-        }
-        if f.auto_now_add.is_some() {
-            stamps.push(quote! { if __insert { self.#ident = #p::Timestamp::now(); } });
+            stamps.push(stamp);
+        } else if f.auto_now_add.is_some() {
+            stamps.push(quote! { if __insert { #stamp } });
         }
 
         if f.max_length.is_some() || f.email || f.url {
@@ -144,8 +149,8 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
             };
             let email = f.email;
             let url = f.url;
-            cleans.push(quote_spanned! {ty_span=>
-                #p::check_text(__errors, #field_name, &self.#ident, #max, #email, #url);
+            cleans.push(quote! {
+                #p::check_text(__errors, #field_name, (#ops.text)(&self.#ident), #max, #email, #url);
             });
         }
 
@@ -160,6 +165,7 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
         format!("The typed fields of [`{name_str}`], for building queries: `{module}::*`.");
 
     Ok(quote! {
+        const _: () = {
         #(#checks)*
 
         #[automatically_derived]
@@ -194,15 +200,15 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
             }
 
             fn pk_value(&self) -> #p::Value {
-                #p::to_value(&self.#pk_ident)
+                (#pk_ops.value)(&self.#pk_ident)
             }
 
             fn pk_is_unset(&self) -> bool {
-                <#pk_ty as #p::PrimaryKey>::is_unset(&self.#pk_ident)
+                (__KEY.is_unset)(&self.#pk_ident)
             }
 
             fn set_pk(&mut self, __key: i64) -> bool {
-                <#pk_ty as #p::PrimaryKey>::set_assigned(&mut self.#pk_ident, __key)
+                (__KEY.set_assigned)(&mut self.#pk_ident, __key)
             }
 
             #[allow(unused_variables)]
@@ -219,6 +225,7 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
         #p::inventory::submit! {
             #p::RegisteredModel::new(<#name as ::query::Model>::META)
         }
+        };
 
         #[doc = #module_doc]
         #[allow(non_upper_case_globals, dead_code)]

@@ -28,3 +28,22 @@ pub fn derive_model(input: TokenStream) -> TokenStream {
         }
     }
 }
+
+mod embed;
+
+/// Embeds the migration files of a folder in the program:
+/// `static MIGRATIONS: Migrations = query::embed_migrations!("migrations");`
+/// then `db.migrate(&MIGRATIONS)?` at start-up.
+///
+/// The path is relative to the crate's `Cargo.toml`. Every `NNNN_name.sql`
+/// file is included with `include_str!`, so editing one rebuilds the
+/// program; cargo does not watch the folder for new files, so add
+/// `println!("cargo:rerun-if-changed=migrations");` to a `build.rs`.
+#[proc_macro]
+pub fn embed_migrations(input: TokenStream) -> TokenStream {
+    let dir = parse_macro_input!(input as syn::LitStr);
+    match embed::expand(&dir) {
+        Ok(tokens) => tokens.into(),
+        Err(err) => err.to_compile_error().into(),
+    }
+}

@@ -13,6 +13,10 @@ const INSERT_HISTORY: &str = "INSERT INTO \"query_migrations\" (\"name\", \"chec
 const SELECT_HISTORY: &str =
     "SELECT \"name\", \"checksum\" FROM \"query_migrations\" ORDER BY \"name\"";
 const FOREIGN_KEY_CHECK: &str = "PRAGMA foreign_key_check";
+const TRIGGERS: &str =
+    "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger' AND sql IS NOT NULL";
+const TRIGGER_EXISTS: &str =
+    "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?1)";
 const APPLIED: &str = "SELECT EXISTS (SELECT 1 FROM \"query_migrations\" WHERE \"name\" = ?1)";
 
 /// A migration and whether this database has applied it: one line of
@@ -180,7 +184,15 @@ impl Db {
             conn.pragma_update(None, "foreign_keys", false)
                 .map_err(|e| failed("PRAGMA foreign_keys = OFF", e))?;
         }
+        let legacy: bool = conn
+            .pragma_query_value(None, "legacy_alter_table", |r| r.get(0))
+            .map_err(|e| failed("PRAGMA legacy_alter_table", e))?;
         let result = self.run_in_transaction(m, &statements);
+        // A failed rebuild may have stopped between its two pragmas.
+        let result = conn
+            .pragma_update(None, "legacy_alter_table", legacy)
+            .map_err(|e| failed("PRAGMA legacy_alter_table", e))
+            .and(result);
         if fk {
             let restored = conn
                 .pragma_update(None, "foreign_keys", true)
@@ -209,8 +221,29 @@ impl Db {
             if done {
                 return Ok(false);
             }
+            // Step 3 of SQLite's rebuild procedure: remember the triggers,
+            // which `DROP TABLE` drops with their table.
+            let triggers: Vec<(String, String, String)> = {
+                let mut stmt = conn.prepare(TRIGGERS).map_err(|e| failed(TRIGGERS, e))?;
+                stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+                    .map_err(|e| failed(TRIGGERS, e))?
+            };
             for sql in statements {
                 conn.execute_batch(sql).map_err(|e| failed(sql, e))?;
+                // Step 8: recreate the rebuilt table's triggers.
+                let Some(table) = super::plan::rebuilt_table(sql) else {
+                    continue;
+                };
+                for (name, _, trigger_sql) in triggers.iter().filter(|(_, t, _)| *t == table) {
+                    let exists: bool = conn
+                        .query_row(TRIGGER_EXISTS, [name], |r| r.get(0))
+                        .map_err(|e| failed(TRIGGER_EXISTS, e))?;
+                    if !exists {
+                        conn.execute_batch(trigger_sql)
+                            .map_err(|e| failed(trigger_sql, e))?;
+                    }
+                }
             }
             let mut stmt = conn
                 .prepare(FOREIGN_KEY_CHECK)

@@ -53,16 +53,27 @@ pub(crate) fn render(
     for op in operations {
         let _ = writeln!(out, "--   {}", op.describe().replace('\n', " "));
     }
+    if operations.is_empty() {
+        out.push_str("--   (none: this migration runs the statements you write below)\n");
+    }
     out.push_str(
         "--\n\
          -- `migrate` runs the statements below in one transaction, with foreign keys\n\
-         -- off and `PRAGMA foreign_key_check` before COMMIT, and records the migration\n\
-         -- with a checksum of this file. Review and edit them before the migration is\n\
-         -- applied anywhere, never after.\n\n",
+         -- off and `PRAGMA foreign_key_check` before COMMIT, recreates the triggers a\n\
+         -- table rebuild drops, and records the migration with a checksum of this\n\
+         -- file. Review and edit the statements before the migration is applied\n\
+         -- anywhere, never after.\n\n",
     );
     for s in statements {
         out.push_str(s);
         out.push_str(";\n");
+    }
+    if statements.is_empty() {
+        out.push_str(
+            "-- Write your statements here, each ending with `;`: data changes, or SQL\n\
+             -- the models can't express. The state below is not updated from them, so\n\
+             -- leave changes to the models' tables to makemigrations.\n",
+        );
     }
     let _ = writeln!(
         out,

@@ -217,6 +217,17 @@ pub fn inspectdb(db: &Db) -> Result<String> {
     for [name, sql] in tables {
         let Some(table) = name else { continue };
         let sql = sql.unwrap_or_default();
+        if sql
+            .trim_start()
+            .get(..20)
+            .is_some_and(|head| head.eq_ignore_ascii_case("CREATE VIRTUAL TABLE"))
+        {
+            let _ = writeln!(
+                out,
+                "\n// `{table}` is a virtual table; models describe ordinary tables, so none is written."
+            );
+            continue;
+        }
         write_table(db, &mut out, &table, &sql)?;
     }
     Ok(out)

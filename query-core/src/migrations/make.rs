@@ -20,6 +20,9 @@ pub struct MakeOptions {
     pub diff: DiffOptions,
     /// Shows the migration without writing it (`--dry-run`).
     pub dry_run: bool,
+    /// Writes a migration without operations, for statements of your own
+    /// (a data migration), whatever the models say (`--empty`).
+    pub empty: bool,
 }
 
 /// What `makemigrations` did.
@@ -45,7 +48,8 @@ pub enum MakeOutcome {
 }
 
 /// The next migration for `models` after `existing`, or `None` when the
-/// models match the last migration's state. Touches no file and no database.
+/// models match the last migration's state (with `options.empty`, an empty
+/// migration in any case). Touches no file and no database.
 pub fn next_migration(
     existing: &Migrations,
     models: &[&ModelMeta],
@@ -53,16 +57,21 @@ pub fn next_migration(
 ) -> Result<Option<Migration>> {
     existing.check()?;
     let before = existing.state()?;
-    let after = SchemaState::from_models(models)?;
-    let ops = diff(&before, &after, &options.diff)?;
-    if ops.is_empty() {
-        return Ok(None);
-    }
-    let statements = statements(&ops, &before)?;
-    let mut state = before;
-    for op in &ops {
-        op.apply(&mut state)?;
-    }
+    let (ops, statements, state) = if options.empty {
+        (Vec::new(), Vec::new(), before)
+    } else {
+        let after = SchemaState::from_models(models)?;
+        let ops = diff(&before, &after, &options.diff)?;
+        if ops.is_empty() {
+            return Ok(None);
+        }
+        let statements = statements(&ops, &before)?;
+        let mut state = before;
+        for op in &ops {
+            op.apply(&mut state)?;
+        }
+        (ops, statements, state)
+    };
     let label = match &options.name {
         Some(name) => {
             if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
@@ -72,6 +81,7 @@ pub fn next_migration(
             }
             name.clone()
         }
+        None if options.empty => "custom".to_owned(),
         None => suggest_name(&ops, existing.is_empty()),
     };
     let number = existing

@@ -41,7 +41,7 @@ pub use self::apply::{HISTORY_TABLE, MigrationStatus};
 pub use self::inspect::inspectdb;
 pub use self::make::{MakeOptions, MakeOutcome, make_migrations, next_migration};
 pub use self::plan::{DiffOptions, Operation, diff, parse_default, statements, suggest_name};
-pub use self::state::{ColumnState, IndexState, SchemaState, TableState};
+pub use self::state::{ColumnState, IndexState, SchemaState, TableState, registry_models};
 
 /// The file extension of migration files.
 pub const EXTENSION: &str = "sql";
@@ -123,6 +123,11 @@ impl Migration {
         for s in self.statements() {
             out.push_str(&s);
             out.push_str(";\n");
+            if let Some(table) = plan::rebuilt_table(&s) {
+                out.push_str(&format!(
+                    "-- (here the triggers of \"{table}\" that DROP TABLE dropped are recreated)\n"
+                ));
+            }
         }
         out.push_str("PRAGMA foreign_key_check; -- any row returned fails the migration\n");
         out.push_str("COMMIT;\nPRAGMA foreign_keys = ON;\n");

@@ -546,15 +546,35 @@ fn rebuild(old: &TableState, new: &TableState, fills: &[(&str, &str)]) -> Vec<St
         ));
     }
     out.push(format!("DROP TABLE {}", quoted(&old.name)));
-    out.push(format!(
-        "ALTER TABLE {} RENAME TO {}",
-        quoted(&temp),
-        quoted(&new.name)
-    ));
+    // With `legacy_alter_table` off, SQLite checks every view while renaming,
+    // and a view on the table fails: its table is the one being renamed in.
+    out.push("PRAGMA legacy_alter_table = ON".to_owned());
+    out.push(rebuild_rename(&new.name));
+    out.push("PRAGMA legacy_alter_table = OFF".to_owned());
     for index in new.indexes.values() {
         out.push(index.create_sql(&new.name));
     }
     out
+}
+
+/// The statement that ends a rebuild of `table`: `ALTER TABLE "new__t" RENAME TO "t"`.
+pub(crate) fn rebuild_rename(table: &str) -> String {
+    format!(
+        "ALTER TABLE {} RENAME TO {}",
+        quoted(&format!("new__{table}")),
+        quoted(table)
+    )
+}
+
+/// The table `sql` ends the rebuild of, if it is [`rebuild_rename`]'s statement.
+pub(crate) fn rebuilt_table(sql: &str) -> Option<String> {
+    let rest = sql.strip_prefix("ALTER TABLE \"new__")?;
+    let (_, to) = rest.split_once("\" RENAME TO ")?;
+    let table = to
+        .strip_prefix('"')?
+        .strip_suffix('"')?
+        .replace("\"\"", "\"");
+    (rebuild_rename(&table) == sql).then_some(table)
 }
 
 /// The name Django would give a migration of these operations (without its

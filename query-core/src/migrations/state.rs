@@ -144,6 +144,35 @@ impl IndexState {
     }
 }
 
+/// Every model linked into this program (each `#[derive(Model)]` struct),
+/// sorted by table, for `makemigrations`.
+///
+/// Unlike [`registered_models`](crate::registered_models), two different
+/// models on one table are an error here: a migration can follow only one.
+pub fn registry_models() -> Result<Vec<&'static ModelMeta>> {
+    let mut models: Vec<&'static ModelMeta> = inventory::iter::<crate::model::RegisteredModel>
+        .into_iter()
+        .map(|r| r.meta)
+        .collect();
+    models.sort_by(|a, b| (a.table, a.name).cmp(&(b.table, b.name)));
+    let mut out: Vec<&'static ModelMeta> = Vec::with_capacity(models.len());
+    for meta in models {
+        match out.last() {
+            Some(prev) if prev.table == meta.table => {
+                // The same model seen twice describes the same table.
+                if SchemaState::from_models(&[prev])? != SchemaState::from_models(&[meta])? {
+                    return Err(Error::Migration(format!(
+                        "two different models ({} and {}) use the table `{}`; a migration can follow only one model per table",
+                        prev.name, meta.name, meta.table
+                    )));
+                }
+            }
+            _ => out.push(meta),
+        }
+    }
+    Ok(out)
+}
+
 /// The schema of a set of models: every table by name.
 ///
 /// Built from the models ([`SchemaState::from_models`]) or read from the
@@ -155,10 +184,9 @@ pub struct SchemaState {
 }
 
 impl SchemaState {
-    /// The state of the models linked into this program
-    /// ([`registered_models`](crate::registered_models)).
+    /// The state of the models linked into this program ([`registry_models`]).
     pub fn from_registry() -> Result<SchemaState> {
-        SchemaState::from_models(&crate::model::registered_models())
+        SchemaState::from_models(&registry_models()?)
     }
 
     /// The state of the given models. Two models with the same table are an

@@ -1,0 +1,10 @@
+use query::prelude::*;
+
+#[derive(Model)]
+pub struct Contact {
+    pub id: i64,
+    #[field(email, url)]
+    pub address: String,
+}
+
+fn main() {}

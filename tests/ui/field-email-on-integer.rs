@@ -1,0 +1,10 @@
+use query::prelude::*;
+
+#[derive(Model)]
+pub struct Customer {
+    pub id: i64,
+    #[field(email)]
+    pub email: i64,
+}
+
+fn main() {}

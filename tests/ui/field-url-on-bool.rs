@@ -1,0 +1,10 @@
+use query::prelude::*;
+
+#[derive(Model)]
+pub struct Site {
+    pub id: i64,
+    #[field(url)]
+    pub homepage: Option<bool>,
+}
+
+fn main() {}
