@@ -22,3 +22,10 @@ pub mod prelude {
 
 #[doc(hidden)]
 pub use query_core::__private;
+
+/// Embeds a migrations folder: see [`migrations`].
+#[cfg(feature = "derive")]
+pub use query_derive::embed_migrations;
+
+#[cfg(feature = "manage")]
+pub mod manage;

@@ -73,11 +73,13 @@ impl Db {
 
     /// Applies the pending migrations in order and returns their names.
     ///
-    /// Each migration runs in its own transaction, with foreign keys off (as
-    /// SQLite's table rebuild needs; the pragma has no effect inside a
-    /// transaction, so it is set around it) and `PRAGMA foreign_key_check`
-    /// before the commit, and is recorded in the `query_migrations` table
-    /// with a checksum of its file. A failing migration is rolled back
+    /// Each migration runs in its own transaction (`BEGIN IMMEDIATE`, so two
+    /// programs migrating one database at once apply each migration once),
+    /// with foreign keys off (as SQLite's table rebuild needs; the pragma has
+    /// no effect inside a transaction, so it is set around it) and `PRAGMA
+    /// foreign_key_check` before the commit. The triggers of a rebuilt table
+    /// are recreated. Each migration is recorded in the `query_migrations`
+    /// table with a checksum of its file. A failing migration is rolled back
     /// completely: [`Error::MigrationFailed`] names it and the statement, and
     /// the migrations before it stay applied.
     ///

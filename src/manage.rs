@@ -1,0 +1,445 @@
+//! `manage`: Django's `manage.py` for the migrations, in a binary of your own.
+//!
+//! ```no_run
+//! // src/bin/manage.rs
+//! // (models come into the program with the crate that defines them)
+//! fn main() {
+//!     query::manage::main()
+//! }
+//! ```
+//!
+//! ```text
+//! cargo run --bin manage -- makemigrations     # write migrations/0002_....sql
+//! cargo run --bin manage -- migrate            # apply what is pending
+//! cargo run --bin manage -- showmigrations     # [X] applied, [ ] pending
+//! cargo run --bin manage -- sqlmigrate 0002    # the SQL of one migration
+//! cargo run --bin manage -- inspectdb          # models from an existing database
+//! ```
+//!
+//! `makemigrations` reads the models linked into the binary
+//! ([`registry_models`](crate::migrations::registry_models)): every
+//! `#[derive(Model)]` struct of the program and of the crates it uses.
+
+// The example above is a whole `src/bin/manage.rs`: its `fn main` is the point.
+#![allow(clippy::needless_doctest_main)]
+
+use std::ffi::OsString;
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::{Arg, ArgAction, ArgMatches, Command};
+
+use crate::Db;
+use crate::migrations::{MakeOptions, MakeOutcome, Migrations};
+
+/// The environment variable that names the database when `--database` is not given.
+pub const DATABASE_ENV: &str = "QUERY_DATABASE";
+
+/// What can go wrong running a command.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The command line is wrong; the message is clap's, with usage.
+    Usage(String),
+    /// The command failed.
+    Query(crate::Error),
+    /// Writing the output failed.
+    Io(std::io::Error),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Usage(msg) => f.write_str(msg.trim_end()),
+            Error::Query(e) => write!(f, "error: {e}"),
+            Error::Io(e) => write!(f, "error: writing the output failed: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Usage(_) => None,
+            Error::Query(e) => Some(e),
+            Error::Io(e) => Some(e),
+        }
+    }
+}
+
+impl From<crate::Error> for Error {
+    fn from(e: crate::Error) -> Self {
+        Error::Query(e)
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::Io(e)
+    }
+}
+
+impl Error {
+    /// The process exit code for this error: 2 for usage, 1 otherwise.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Usage(_) => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// The command line, with defaults a program may change.
+#[derive(Debug, Clone)]
+pub struct Manage {
+    database: PathBuf,
+    migrations: PathBuf,
+}
+
+impl Default for Manage {
+    fn default() -> Self {
+        Manage {
+            database: PathBuf::from("db.sqlite3"),
+            migrations: PathBuf::from("migrations"),
+        }
+    }
+}
+
+/// Runs the command line of this process and exits: `fn main() { query::manage::main() }`.
+pub fn main() -> ! {
+    Manage::new().main()
+}
+
+/// Runs one command line (`args[0]` is the program name), writing to `out`.
+pub fn run<I, T>(args: I, out: &mut dyn Write) -> Result<(), Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    Manage::new().run(args, out)
+}
+
+fn pair(raw: &str, flag: &str, shape: &str) -> Result<(String, String), Error> {
+    raw.split_once('=')
+        .filter(|(a, b)| !a.is_empty() && !b.is_empty())
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
+        .ok_or_else(|| Error::Usage(format!("error: {flag} takes {shape}, not `{raw}`")))
+}
+
+fn dotted(raw: &str, flag: &str, shape: &str) -> Result<(String, String, String), Error> {
+    let (left, value) = raw
+        .split_once('=')
+        .ok_or_else(|| Error::Usage(format!("error: {flag} takes {shape}, not `{raw}`")))?;
+    let (table, column) = left
+        .split_once('.')
+        .filter(|(t, c)| !t.is_empty() && !c.is_empty())
+        .ok_or_else(|| Error::Usage(format!("error: {flag} takes {shape}, not `{raw}`")))?;
+    Ok((table.to_owned(), column.to_owned(), value.to_owned()))
+}
+
+fn strings(m: &ArgMatches, id: &str) -> Vec<String> {
+    m.get_many::<String>(id)
+        .map(|v| v.cloned().collect())
+        .unwrap_or_default()
+}
+
+impl Manage {
+    /// Defaults: database `db.sqlite3`, migrations folder `migrations`.
+    pub fn new() -> Self {
+        Manage::default()
+    }
+
+    /// The database used when neither `--database` nor `QUERY_DATABASE` is given.
+    pub fn database(mut self, path: impl Into<PathBuf>) -> Self {
+        self.database = path.into();
+        self
+    }
+
+    /// The migrations folder used when `--migrations` is not given.
+    pub fn migrations(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.migrations = dir.into();
+        self
+    }
+
+    /// Runs the command line of this process, prints, and exits with 0 on
+    /// success, 1 when the command fails, 2 for a usage error.
+    pub fn main(&self) -> ! {
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        let result = self.run(std::env::args_os(), &mut out);
+        let _ = out.flush();
+        drop(out);
+        match result {
+            Ok(()) => std::process::exit(0),
+            Err(e) => {
+                eprintln!("{e}");
+                std::process::exit(e.exit_code())
+            }
+        }
+    }
+
+    fn command(&self) -> Command {
+        let database = Arg::new("database")
+            .long("database")
+            .value_name("PATH")
+            .global(true)
+            .value_parser(clap::value_parser!(PathBuf))
+            .help(format!(
+                "The SQLite database [default: ${DATABASE_ENV}, else {}]",
+                self.database.display()
+            ));
+        let migrations = Arg::new("migrations")
+            .long("migrations")
+            .value_name("DIR")
+            .global(true)
+            .value_parser(clap::value_parser!(PathBuf))
+            .help(format!(
+                "The migrations folder [default: {}]",
+                self.migrations.display()
+            ));
+        let flag = |id: &'static str, help: &'static str| {
+            Arg::new(id).long(id).action(ArgAction::SetTrue).help(help)
+        };
+        let repeated = |id: &'static str, value: &'static str, help: &'static str| {
+            Arg::new(id)
+                .long(id)
+                .value_name(value)
+                .action(ArgAction::Append)
+                .help(help)
+        };
+        let makemigrations = Command::new("makemigrations")
+            .about("Write the next migration from the changes to the models")
+            .arg(
+                Arg::new("name")
+                    .long("name")
+                    .value_name("NAME")
+                    .help("The migration's name after its number"),
+            )
+            .arg(repeated(
+                "rename-table",
+                "OLD=NEW",
+                "A table was renamed (renames are never guessed)",
+            ))
+            .arg(repeated(
+                "rename-column",
+                "TABLE.OLD=NEW",
+                "A column was renamed (renames are never guessed)",
+            ))
+            .arg(repeated(
+                "default",
+                "TABLE.COLUMN=VALUE",
+                "A value for the existing rows of a new NOT NULL column, or for the NULLs of a column becoming NOT NULL",
+            ))
+            .arg(flag(
+                "allow-drop",
+                "Confirm dropping tables and columns, and the data in them",
+            ))
+            .arg(flag(
+                "empty",
+                "Write an empty migration, for statements of your own (a data migration)",
+            ))
+            .arg(flag(
+                "dry-run",
+                "Print the migration instead of writing it",
+            ));
+        let migrate = Command::new("migrate")
+            .about("Apply the pending migrations")
+            .arg(flag(
+                "fake-initial",
+                "Record the initial migration as applied when its tables already exist (adopting an existing database)",
+            ));
+        let sqlmigrate = Command::new("sqlmigrate")
+            .about("Print the SQL a migration runs")
+            .arg(
+                Arg::new("NAME")
+                    .required(true)
+                    .help("The migration: its name or its number"),
+            );
+        Command::new("manage")
+            .about("Migrations for the models of this program")
+            .subcommand_required(true)
+            .arg_required_else_help(true)
+            .arg(database)
+            .arg(migrations)
+            .subcommand(makemigrations)
+            .subcommand(migrate)
+            .subcommand(
+                Command::new("showmigrations")
+                    .about("List the migrations: [X] applied, [ ] pending"),
+            )
+            .subcommand(sqlmigrate)
+            .subcommand(
+                Command::new("inspectdb")
+                    .about("Print models for the tables of an existing database"),
+            )
+    }
+
+    /// Runs one command line (`args[0]` is the program name), writing to
+    /// `out`. `--help` writes the help to `out` and succeeds.
+    pub fn run<I, T>(&self, args: I, out: &mut dyn Write) -> Result<(), Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString> + Clone,
+    {
+        let matches = match self.command().try_get_matches_from(args) {
+            Ok(m) => m,
+            Err(e) => {
+                use clap::error::ErrorKind;
+                return match e.kind() {
+                    ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                        write!(out, "{}", e.render())?;
+                        Ok(())
+                    }
+                    _ => Err(Error::Usage(e.render().to_string())),
+                };
+            }
+        };
+        let database = matches
+            .get_one::<PathBuf>("database")
+            .cloned()
+            .or_else(|| std::env::var_os(DATABASE_ENV).map(PathBuf::from))
+            .unwrap_or_else(|| self.database.clone());
+        let dir = matches
+            .get_one::<PathBuf>("migrations")
+            .cloned()
+            .unwrap_or_else(|| self.migrations.clone());
+        match matches.subcommand() {
+            Some(("makemigrations", m)) => makemigrations(m, &dir, out),
+            Some(("migrate", m)) => migrate(&database, &dir, m.get_flag("fake-initial"), out),
+            Some(("showmigrations", _)) => showmigrations(&database, &dir, out),
+            Some(("sqlmigrate", m)) => {
+                let name = m.get_one::<String>("NAME").map_or("", String::as_str);
+                let migrations = Migrations::from_dir(&dir)?;
+                write!(out, "{}", migrations.get(name)?.script())?;
+                Ok(())
+            }
+            Some(("inspectdb", _)) => {
+                if !database.exists() {
+                    return Err(Error::Query(crate::Error::Migration(format!(
+                        "database {} does not exist",
+                        database.display()
+                    ))));
+                }
+                // Read-only: inspecting a database must not change it (not
+                // even its journal mode, which `Db::open` sets).
+                let conn = crate::rusqlite::Connection::open_with_flags(
+                    &database,
+                    crate::rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+                )
+                .map_err(|e| {
+                    crate::Error::Migration(format!(
+                        "could not open database {} to read it: {e}",
+                        database.display()
+                    ))
+                })?;
+                let db = Db::from_connection(conn)?;
+                write!(out, "{}", crate::migrations::inspectdb(&db)?)?;
+                Ok(())
+            }
+            _ => Err(Error::Usage(self.command().render_usage().to_string())),
+        }
+    }
+}
+
+fn makemigrations(m: &ArgMatches, dir: &Path, out: &mut dyn Write) -> Result<(), Error> {
+    let mut options = MakeOptions {
+        name: m.get_one::<String>("name").cloned(),
+        dry_run: m.get_flag("dry-run"),
+        empty: m.get_flag("empty"),
+        ..MakeOptions::default()
+    };
+    options.diff.allow_drop = m.get_flag("allow-drop");
+    for raw in strings(m, "rename-table") {
+        options
+            .diff
+            .rename_tables
+            .push(pair(&raw, "--rename-table", "OLD=NEW")?);
+    }
+    for raw in strings(m, "rename-column") {
+        options
+            .diff
+            .rename_columns
+            .push(dotted(&raw, "--rename-column", "TABLE.OLD=NEW")?);
+    }
+    for raw in strings(m, "default") {
+        options
+            .diff
+            .defaults
+            .push(dotted(&raw, "--default", "TABLE.COLUMN=VALUE")?);
+    }
+    let models = crate::migrations::registry_models()?;
+    match crate::migrations::make_migrations(dir, &models, &options)? {
+        MakeOutcome::NoChanges => writeln!(out, "No changes detected")?,
+        MakeOutcome::Written { path, migration } => {
+            writeln!(out, "Migration written:\n  {}", path.display())?;
+            for op in migration.operations() {
+                writeln!(out, "    - {op}")?;
+            }
+        }
+        MakeOutcome::DryRun { path, migration } => {
+            writeln!(out, "Would write {} (--dry-run):\n", path.display())?;
+            write!(out, "{}", migration.text())?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn migrate(
+    database: &Path,
+    dir: &Path,
+    fake_initial: bool,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let all = Migrations::from_dir(dir)?;
+    let db = Db::open(database)?;
+    if fake_initial && let Some(name) = db.fake_initial(&all)? {
+        writeln!(out, "  Faking {name}... OK (its tables already exist)")?;
+    }
+    let status = db.migration_status(&all)?;
+    let done = status.iter().filter(|s| s.applied).count();
+    if done == all.len() {
+        writeln!(out, "No migrations to apply.")?;
+        return Ok(());
+    }
+    writeln!(out, "Applying migrations to {}:", database.display())?;
+    // One at a time, so that each line is printed as its migration succeeds.
+    for i in done..all.len() {
+        let upto = Migrations::new(all.iter().take(i + 1).cloned().collect())?;
+        if let Some(m) = upto.last() {
+            write!(out, "  Applying {}...", m.name())?;
+            out.flush()?;
+        }
+        if let Err(e) = db.migrate(&upto) {
+            writeln!(out, " FAILED")?;
+            return Err(e.into());
+        }
+        writeln!(out, " OK")?;
+    }
+    Ok(())
+}
+
+fn showmigrations(database: &Path, dir: &Path, out: &mut dyn Write) -> Result<(), Error> {
+    let all = Migrations::from_dir(dir)?;
+    if all.is_empty() {
+        writeln!(out, "(no migrations in {})", dir.display())?;
+        return Ok(());
+    }
+    let status = if database.exists() {
+        Db::open(database)?.migration_status(&all)?
+    } else {
+        all.iter()
+            .map(|m| crate::migrations::MigrationStatus {
+                name: m.name().to_owned(),
+                applied: false,
+            })
+            .collect()
+    };
+    for s in status {
+        writeln!(out, "[{}] {}", if s.applied { "X" } else { " " }, s.name)?;
+    }
+    Ok(())
+}

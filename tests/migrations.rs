@@ -1,0 +1,1315 @@
+//! Migrations: a populated database walked through a sequence of model
+//! changes, failing migrations, history checks, `inspectdb`, embedding.
+//!
+//! Models are fixed at compile time, so each step of a model's life is its
+//! own struct (`v1::Product`, `v2::Product`, ...) on the same table, and the
+//! schema states are built from explicit lists of `&ModelMeta`.
+
+use std::path::{Path, PathBuf};
+
+use query::migrations::{
+    DiffOptions, MakeOptions, MakeOutcome, Migration, Migrations, make_migrations,
+};
+use query::prelude::*;
+use query::{Model, ModelMeta};
+
+// ---------------------------------------------------------------- helpers
+
+fn tmpdir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("migrations-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn i(v: i64) -> Value {
+    Value::Integer(v)
+}
+fn r(v: f64) -> Value {
+    Value::Real(v)
+}
+fn t(v: &str) -> Value {
+    Value::Text(v.to_owned())
+}
+const NULL: Value = Value::Null;
+
+/// Every row of `sql`, every column, as values.
+fn rows(db: &Db, sql: &str) -> Vec<Vec<Value>> {
+    let conn = db.connection();
+    let mut stmt = conn.prepare(sql).unwrap();
+    let n = stmt.column_count();
+    stmt.query_map([], |row| {
+        (0..n)
+            .map(|k| {
+                row.get::<_, query::rusqlite::types::Value>(k)
+                    .map(Value::from)
+            })
+            .collect()
+    })
+    .unwrap()
+    .collect::<Result<Vec<Vec<Value>>, _>>()
+    .unwrap()
+}
+
+/// The whole schema (`sqlite_master`), to prove a failed migration left it alone.
+fn schema(db: &Db) -> Vec<Vec<Value>> {
+    rows(
+        db,
+        "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name",
+    )
+}
+
+fn history(db: &Db) -> Vec<Vec<Value>> {
+    rows(
+        db,
+        "SELECT name, checksum, applied FROM query_migrations ORDER BY name",
+    )
+}
+
+/// Columns (name, type, not null, default, pk) and indexes (unique,
+/// columns) of a table, as SQLite reports them.
+type Fingerprint = (Vec<Vec<Value>>, Vec<(Value, Vec<Vec<Value>>)>);
+
+/// The [`Fingerprint`] of `table`.
+fn fingerprint(db: &Db, table: &str) -> Fingerprint {
+    let cols = rows(
+        db,
+        &format!(
+            "SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info('{table}') ORDER BY name"
+        ),
+    );
+    let mut indexes: Vec<(Value, Vec<Vec<Value>>)> = rows(
+        db,
+        &format!("SELECT name, \"unique\" FROM pragma_index_list('{table}') WHERE origin <> 'pk'"),
+    )
+    .into_iter()
+    .map(|row| {
+        let Value::Text(name) = &row[0] else {
+            panic!("index name")
+        };
+        (
+            row[1].clone(),
+            rows(
+                db,
+                &format!("SELECT name FROM pragma_index_info('{name}') ORDER BY seqno"),
+            ),
+        )
+    })
+    .collect();
+    indexes.sort_by_key(|(u, c)| format!("{u:?}{c:?}"));
+    (cols, indexes)
+}
+
+/// The schema `create_table` makes for `M` on a fresh database.
+fn fresh_fingerprint<M: Model>() -> Fingerprint {
+    let db = Db::open_in_memory().unwrap();
+    db.create_table::<M>().unwrap();
+    fingerprint(&db, M::META.table)
+}
+
+fn make(dir: &Path, models: &[&ModelMeta], diff: DiffOptions) -> query::Result<MakeOutcome> {
+    make_migrations(
+        dir,
+        models,
+        &MakeOptions {
+            diff,
+            ..MakeOptions::default()
+        },
+    )
+}
+
+/// Makes the next migration for `models` (it must change something) and
+/// applies it; returns its name.
+fn step(db: &Db, dir: &Path, models: &[&ModelMeta], diff: DiffOptions) -> String {
+    let migration = match make(dir, models, diff).unwrap() {
+        MakeOutcome::Written { migration, .. } => migration,
+        other => panic!("expected a migration, got {other:?}"),
+    };
+    let applied = db.migrate(&Migrations::from_dir(dir).unwrap()).unwrap();
+    assert_eq!(applied, vec![migration.name().to_owned()]);
+    // Nothing left to do: the models match the files.
+    assert!(matches!(
+        make(dir, models, DiffOptions::default()).unwrap(),
+        MakeOutcome::NoChanges
+    ));
+    migration.name().to_owned()
+}
+
+fn files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+// ---------------------------------------------------------------- the walk
+
+mod v1 {
+    use query::prelude::*;
+    #[derive(Model, Debug)]
+    #[model(table = "product")]
+    pub struct Product {
+        pub id: i64,
+        #[field(max_length = 50)]
+        pub name: String,
+        pub price: i64,
+        pub weight: i64,
+        #[field(max_length = 10)]
+        pub code: String,
+        pub legacy: String,
+    }
+}
+
+/// Adds `rating` with a default, and `stock`, NOT NULL without one (a value
+/// for existing rows from `--default`): one rebuild.
+mod v2 {
+    use query::prelude::*;
+    #[derive(Model, Debug)]
+    #[model(table = "product")]
+    pub struct Product {
+        pub id: i64,
+        #[field(max_length = 50)]
+        pub name: String,
+        pub price: i64,
+        pub weight: i64,
+        #[field(max_length = 10)]
+        pub code: String,
+        pub legacy: String,
+        #[field(default = 1.5)]
+        pub rating: f64,
+        pub stock: i64,
+    }
+}
+
+/// `weight` becomes nullable.
+mod v3 {
+    use query::prelude::*;
+    #[derive(Model, Debug)]
+    #[model(table = "product")]
+    pub struct Product {
+        pub id: i64,
+        #[field(max_length = 50)]
+        pub name: String,
+        pub price: i64,
+        pub weight: Option<i64>,
+        #[field(max_length = 10)]
+        pub code: String,
+        pub legacy: String,
+        #[field(default = 1.5)]
+        pub rating: f64,
+        pub stock: i64,
+    }
+}
+
+/// `price` changes type, integer to real.
+mod v4 {
+    use query::prelude::*;
+    #[derive(Model, Debug)]
+    #[model(table = "product")]
+    pub struct Product {
+        pub id: i64,
+        #[field(max_length = 50)]
+        pub name: String,
+        pub price: f64,
+        pub weight: Option<i64>,
+        #[field(max_length = 10)]
+        pub code: String,
+        pub legacy: String,
+        #[field(default = 1.5)]
+        pub rating: f64,
+        pub stock: i64,
+    }
+}
+
+/// `code` becomes unique; `name` gets an index.
+mod v5 {
+    use query::prelude::*;
+    #[derive(Model, Debug)]
+    #[model(table = "product")]
+    pub struct Product {
+        pub id: i64,
+        #[field(max_length = 50, db_index)]
+        pub name: String,
+        pub price: f64,
+        pub weight: Option<i64>,
+        #[field(max_length = 10, unique)]
+        pub code: String,
+        pub legacy: String,
+        #[field(default = 1.5)]
+        pub rating: f64,
+        pub stock: i64,
+    }
+}
+
+/// `name` is renamed `title`.
+mod v6 {
+    use query::prelude::*;
+    #[derive(Model, Debug)]
+    #[model(table = "product")]
+    pub struct Product {
+        pub id: i64,
+        #[field(max_length = 50, db_index)]
+        pub title: String,
+        pub price: f64,
+        pub weight: Option<i64>,
+        #[field(max_length = 10, unique)]
+        pub code: String,
+        pub legacy: String,
+        #[field(default = 1.5)]
+        pub rating: f64,
+        pub stock: i64,
+    }
+}
+
+/// `legacy` is dropped.
+mod v7 {
+    use query::prelude::*;
+    #[derive(Model, Debug)]
+    #[model(table = "product")]
+    pub struct Product {
+        pub id: i64,
+        #[field(max_length = 50, db_index)]
+        pub title: String,
+        pub price: f64,
+        pub weight: Option<i64>,
+        #[field(max_length = 10, unique)]
+        pub code: String,
+        #[field(default = 1.5)]
+        pub rating: f64,
+        pub stock: i64,
+    }
+}
+
+/// `weight` is NOT NULL again; its NULLs get a value from `--default`.
+mod v8 {
+    use query::prelude::*;
+    #[derive(Model, Debug)]
+    #[model(table = "product")]
+    pub struct Product {
+        pub id: i64,
+        #[field(max_length = 50, db_index)]
+        pub title: String,
+        pub price: f64,
+        pub weight: i64,
+        #[field(max_length = 10, unique)]
+        pub code: String,
+        #[field(default = 1.5)]
+        pub rating: f64,
+        pub stock: i64,
+    }
+}
+
+fn assert_schema_is<M: Model>(db: &Db) {
+    assert_eq!(
+        fingerprint(db, M::META.table),
+        fresh_fingerprint::<M>(),
+        "the migrated table differs from the one create_table makes for {}",
+        M::META.name
+    );
+}
+
+fn default(table: &str, column: &str, value: &str) -> DiffOptions {
+    DiffOptions {
+        defaults: vec![(table.into(), column.into(), value.into())],
+        ..DiffOptions::default()
+    }
+}
+
+#[test]
+fn a_populated_database_walks_through_model_changes_keeping_every_row() {
+    let root = tmpdir("walk");
+    let db = Db::open(root.join("db.sqlite3")).unwrap();
+    let dir = root.join("migrations");
+
+    // 0001: the table, and four rows; the fourth is deleted, so AUTOINCREMENT
+    // must never hand out id 4 again, even across rebuilds.
+    assert_eq!(
+        step(&db, &dir, &[v1::Product::META], DiffOptions::default()),
+        "0001_initial"
+    );
+    db.connection()
+        .execute_batch(
+            "INSERT INTO product (name, price, weight, code, legacy) VALUES
+               ('Apple', 100, 10, 'A1', 'x'), ('Banana', 200, 20, 'B2', 'y'),
+               ('Cherry', 300, 30, 'C3', 'z'), ('Gone', 1, 1, 'G', 'g');
+             DELETE FROM product WHERE id = 4;",
+        )
+        .unwrap();
+    assert_schema_is::<v1::Product>(&db);
+
+    // 0002: a NOT NULL column without a default needs a value for the rows.
+    let err = make(&dir, &[v2::Product::META], DiffOptions::default()).unwrap_err();
+    assert!(
+        err.to_string().contains("--default product.stock=VALUE"),
+        "{err}"
+    );
+    assert_eq!(
+        files(&dir),
+        vec!["0001_initial.sql".to_owned()],
+        "nothing written"
+    );
+    let name = step(
+        &db,
+        &dir,
+        &[v2::Product::META],
+        default("product", "stock", "7"),
+    );
+    assert_eq!(name, "0002_product_rating_product_stock");
+    let text = std::fs::read_to_string(dir.join(format!("{name}.sql"))).unwrap();
+    // Both columns come in with one rebuild of the table.
+    assert_eq!(
+        text.matches("CREATE TABLE \"new__product\"").count(),
+        1,
+        "{text}"
+    );
+    // The new columns get the model's default and the one-off value.
+    assert!(text.contains("\"legacy\", \"stock\") SELECT "), "{text}");
+    assert!(text.contains("\"legacy\", 7 FROM \"product\""), "{text}");
+    assert_eq!(
+        rows(
+            &db,
+            "SELECT id, name, price, weight, code, legacy, rating, stock FROM product ORDER BY id"
+        ),
+        vec![
+            vec![
+                i(1),
+                t("Apple"),
+                i(100),
+                i(10),
+                t("A1"),
+                t("x"),
+                r(1.5),
+                i(7)
+            ],
+            vec![
+                i(2),
+                t("Banana"),
+                i(200),
+                i(20),
+                t("B2"),
+                t("y"),
+                r(1.5),
+                i(7)
+            ],
+            vec![
+                i(3),
+                t("Cherry"),
+                i(300),
+                i(30),
+                t("C3"),
+                t("z"),
+                r(1.5),
+                i(7)
+            ],
+        ]
+    );
+    assert_schema_is::<v2::Product>(&db);
+
+    // 0003: weight becomes nullable (a rebuild).
+    assert_eq!(
+        step(&db, &dir, &[v3::Product::META], DiffOptions::default()),
+        "0003_alter_product_weight"
+    );
+    db.connection()
+        .execute_batch(
+            "INSERT INTO product (name, price, weight, code, legacy, stock) VALUES ('Durian', 400, NULL, 'D4', 'w', 1)",
+        )
+        .unwrap();
+    assert_eq!(
+        rows(&db, "SELECT id, weight FROM product ORDER BY id"),
+        vec![
+            vec![i(1), i(10)],
+            vec![i(2), i(20)],
+            vec![i(3), i(30)],
+            // 4 was deleted before the rebuild and is not reused.
+            vec![i(5), NULL],
+        ]
+    );
+    assert_eq!(v3::Product::objects().count(&db).unwrap(), 4);
+    assert_schema_is::<v3::Product>(&db);
+
+    // 0004: price changes type.
+    assert_eq!(
+        step(&db, &dir, &[v4::Product::META], DiffOptions::default()),
+        "0004_alter_product_price"
+    );
+    assert_eq!(
+        rows(
+            &db,
+            "SELECT id, name, price, typeof(price), weight, code, legacy, rating, stock FROM product ORDER BY id"
+        ),
+        vec![
+            vec![
+                i(1),
+                t("Apple"),
+                r(100.0),
+                t("real"),
+                i(10),
+                t("A1"),
+                t("x"),
+                r(1.5),
+                i(7)
+            ],
+            vec![
+                i(2),
+                t("Banana"),
+                r(200.0),
+                t("real"),
+                i(20),
+                t("B2"),
+                t("y"),
+                r(1.5),
+                i(7)
+            ],
+            vec![
+                i(3),
+                t("Cherry"),
+                r(300.0),
+                t("real"),
+                i(30),
+                t("C3"),
+                t("z"),
+                r(1.5),
+                i(7)
+            ],
+            vec![
+                i(5),
+                t("Durian"),
+                r(400.0),
+                t("real"),
+                NULL,
+                t("D4"),
+                t("w"),
+                r(1.5),
+                i(1)
+            ],
+        ]
+    );
+    let read = v4::Product::objects().all(&db).unwrap();
+    assert_eq!(read.iter().map(|p| p.price).sum::<f64>(), 1000.0);
+    assert_schema_is::<v4::Product>(&db);
+
+    // 0005: a unique column and an index.
+    assert_eq!(
+        step(&db, &dir, &[v5::Product::META], DiffOptions::default()),
+        "0005_alter_product_code"
+    );
+    assert_eq!(
+        rows(&db, "SELECT id, name, code FROM product ORDER BY id"),
+        vec![
+            vec![i(1), t("Apple"), t("A1")],
+            vec![i(2), t("Banana"), t("B2")],
+            vec![i(3), t("Cherry"), t("C3")],
+            vec![i(5), t("Durian"), t("D4")],
+        ]
+    );
+    let dup = db.connection().execute(
+        "INSERT INTO product (name, price, code, legacy, stock) VALUES ('Again', 1, 'A1', '', 0)",
+        [],
+    );
+    assert!(dup.is_err(), "code must be unique now");
+    assert_eq!(
+        rows(
+            &db,
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'product_name_idx'"
+        ),
+        vec![vec![t("product_name_idx")]]
+    );
+    assert_schema_is::<v5::Product>(&db);
+
+    // 0006: a rename is never guessed...
+    let err = make(&dir, &[v6::Product::META], DiffOptions::default()).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("--allow-drop"), "{msg}");
+    assert!(msg.contains("--rename-column product.name=title"), "{msg}");
+    // ...and done when asked.
+    let rename = DiffOptions {
+        rename_columns: vec![("product".into(), "name".into(), "title".into())],
+        ..DiffOptions::default()
+    };
+    assert_eq!(
+        step(&db, &dir, &[v6::Product::META], rename),
+        "0006_rename_name_product_title"
+    );
+    assert_eq!(
+        rows(
+            &db,
+            "SELECT id, title, price, code FROM product ORDER BY id"
+        ),
+        vec![
+            vec![i(1), t("Apple"), r(100.0), t("A1")],
+            vec![i(2), t("Banana"), r(200.0), t("B2")],
+            vec![i(3), t("Cherry"), r(300.0), t("C3")],
+            vec![i(5), t("Durian"), r(400.0), t("D4")],
+        ]
+    );
+    assert_schema_is::<v6::Product>(&db);
+
+    // 0007: dropping a column needs confirmation.
+    let err = make(&dir, &[v7::Product::META], DiffOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("--allow-drop"), "{err}");
+    let drop = DiffOptions {
+        allow_drop: true,
+        ..DiffOptions::default()
+    };
+    assert_eq!(
+        step(&db, &dir, &[v7::Product::META], drop),
+        "0007_remove_product_legacy"
+    );
+    assert_eq!(
+        rows(&db, "SELECT * FROM product ORDER BY id"),
+        vec![
+            vec![i(1), t("Apple"), r(100.0), i(10), t("A1"), r(1.5), i(7)],
+            vec![i(2), t("Banana"), r(200.0), i(20), t("B2"), r(1.5), i(7)],
+            vec![i(3), t("Cherry"), r(300.0), i(30), t("C3"), r(1.5), i(7)],
+            vec![i(5), t("Durian"), r(400.0), NULL, t("D4"), r(1.5), i(1)],
+        ]
+    );
+    assert_schema_is::<v7::Product>(&db);
+
+    // 0008: NOT NULL again; the NULLs need a value.
+    let err = make(&dir, &[v8::Product::META], DiffOptions::default()).unwrap_err();
+    assert!(
+        err.to_string().contains("--default product.weight=VALUE"),
+        "{err}"
+    );
+    step(
+        &db,
+        &dir,
+        &[v8::Product::META],
+        default("product", "weight", "0"),
+    );
+    assert_eq!(
+        rows(&db, "SELECT id, weight FROM product ORDER BY id"),
+        vec![
+            vec![i(1), i(10)],
+            vec![i(2), i(20)],
+            vec![i(3), i(30)],
+            vec![i(5), i(0)],
+        ]
+    );
+    assert_schema_is::<v8::Product>(&db);
+
+    // Every migration is recorded, and the next new row still gets a fresh id.
+    assert_eq!(history(&db).len(), 8);
+    db.connection()
+        .execute_batch(
+            "INSERT INTO product (title, price, weight, code, stock) VALUES ('Elder', 1, 1, 'E5', 1)",
+        )
+        .unwrap();
+    assert_eq!(rows(&db, "SELECT max(id) FROM product"), vec![vec![i(6)]]);
+    assert_eq!(
+        rows(&db, "PRAGMA foreign_keys"),
+        vec![vec![i(1)]],
+        "foreign keys are back on"
+    );
+}
+
+// ---------------------------------------------------------------- makemigrations
+
+mod shop {
+    use query::prelude::*;
+    #[derive(Model, Debug)]
+    pub struct Customer {
+        pub id: i64,
+        #[field(max_length = 100)]
+        pub name: String,
+        #[field(email, unique)]
+        pub email: String,
+        #[field(default = true)]
+        pub active: bool,
+        pub notes: Option<String>,
+    }
+    #[derive(Model, Debug)]
+    pub struct Order {
+        pub id: i64,
+        #[field(db_index)]
+        pub customer_id: i64,
+        pub total: f64,
+    }
+}
+
+#[test]
+fn makemigrations_twice_without_change_writes_nothing_the_second_time() {
+    let dir = tmpdir("twice");
+    let models = [shop::Customer::META, shop::Order::META];
+    let MakeOutcome::Written { path, migration } =
+        make(&dir, &models, DiffOptions::default()).unwrap()
+    else {
+        panic!("expected a migration")
+    };
+    assert_eq!(migration.name(), "0001_initial");
+    assert_eq!(path, dir.join("0001_initial.sql"));
+    let before = std::fs::read_to_string(&path).unwrap();
+    assert!(matches!(
+        make(&dir, &models, DiffOptions::default()).unwrap(),
+        MakeOutcome::NoChanges
+    ));
+    assert_eq!(files(&dir), vec!["0001_initial.sql".to_owned()]);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+}
+
+#[test]
+fn dry_run_writes_nothing() {
+    let dir = tmpdir("dry");
+    let outcome = make_migrations(
+        &dir,
+        &[shop::Customer::META],
+        &MakeOptions {
+            dry_run: true,
+            name: Some("customers".into()),
+            ..MakeOptions::default()
+        },
+    )
+    .unwrap();
+    let MakeOutcome::DryRun { migration, .. } = outcome else {
+        panic!("expected a dry run")
+    };
+    assert_eq!(migration.name(), "0001_customers");
+    assert!(files(&dir).is_empty());
+}
+
+#[test]
+fn the_initial_migration_creates_what_create_table_creates() {
+    let dir = tmpdir("initial");
+    let db = Db::open_in_memory().unwrap();
+    step(
+        &db,
+        &dir,
+        &[shop::Customer::META, shop::Order::META],
+        DiffOptions::default(),
+    );
+    assert_schema_is::<shop::Customer>(&db);
+    assert_schema_is::<shop::Order>(&db);
+    // The file is reviewable: operations, statements, state.
+    let m = Migrations::from_dir(&dir).unwrap();
+    let first = m.get("0001").unwrap();
+    assert_eq!(
+        first.operations(),
+        vec![
+            "CreateTable customer (id, name, email, active, notes)",
+            "CreateTable order (id, customer_id, total)",
+            "CreateIndex order_customer_id_idx ON order (customer_id)",
+        ]
+    );
+    assert_eq!(first.statements().len(), 3);
+    assert_eq!(
+        first.state().unwrap(),
+        query::migrations::SchemaState::from_models(&[shop::Customer::META, shop::Order::META])
+            .unwrap()
+    );
+}
+
+mod renamed {
+    use query::prelude::*;
+    #[derive(Model, Debug)]
+    #[model(table = "client")]
+    pub struct Customer {
+        pub id: i64,
+        #[field(max_length = 100)]
+        pub name: String,
+        #[field(email, unique)]
+        pub email: String,
+        #[field(default = true)]
+        pub active: bool,
+        pub notes: Option<String>,
+    }
+}
+
+#[test]
+fn a_table_is_renamed_only_when_asked_and_keeps_its_rows() {
+    let dir = tmpdir("rename-table");
+    let db = Db::open_in_memory().unwrap();
+    step(&db, &dir, &[shop::Customer::META], DiffOptions::default());
+    db.connection()
+        .execute_batch("INSERT INTO customer (name, email) VALUES ('Ann', 'ann@example.com')")
+        .unwrap();
+    let err = make(&dir, &[renamed::Customer::META], DiffOptions::default()).unwrap_err();
+    assert!(
+        err.to_string().contains("--rename-table customer=NEW"),
+        "{err}"
+    );
+    let rename = DiffOptions {
+        rename_tables: vec![("customer".into(), "client".into())],
+        ..DiffOptions::default()
+    };
+    assert_eq!(
+        step(&db, &dir, &[renamed::Customer::META], rename),
+        "0002_rename_customer_client"
+    );
+    assert_eq!(
+        rows(&db, "SELECT id, name, email, active, notes FROM client"),
+        vec![vec![i(1), t("Ann"), t("ann@example.com"), i(1), NULL]]
+    );
+    assert_schema_is::<renamed::Customer>(&db);
+}
+
+#[test]
+fn dropping_a_table_needs_confirmation() {
+    let dir = tmpdir("drop-table");
+    let db = Db::open_in_memory().unwrap();
+    step(
+        &db,
+        &dir,
+        &[shop::Customer::META, shop::Order::META],
+        DiffOptions::default(),
+    );
+    let err = make(&dir, &[shop::Customer::META], DiffOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("table `order`"), "{err}");
+    assert!(err.to_string().contains("--allow-drop"), "{err}");
+    let drop = DiffOptions {
+        allow_drop: true,
+        ..DiffOptions::default()
+    };
+    assert_eq!(
+        step(&db, &dir, &[shop::Customer::META], drop),
+        "0002_delete_order"
+    );
+    assert_eq!(
+        rows(&db, "SELECT name FROM sqlite_master WHERE name = 'order'"),
+        Vec::<Vec<Value>>::new()
+    );
+}
+
+#[test]
+fn a_bad_default_or_an_unused_flag_is_an_error() {
+    let dir = tmpdir("flags");
+    let db = Db::open_in_memory().unwrap();
+    step(&db, &dir, &[v1::Product::META], DiffOptions::default());
+    let err = make(
+        &dir,
+        &[v2::Product::META],
+        default("product", "stock", "many"),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("not an integer"), "{err}");
+    let err = make(&dir, &[v1::Product::META], default("product", "nope", "1")).unwrap_err();
+    assert!(
+        err.to_string().contains("--default product.nope=1"),
+        "{err}"
+    );
+    let rename = DiffOptions {
+        rename_columns: vec![("product".into(), "nope".into(), "x".into())],
+        ..DiffOptions::default()
+    };
+    let err = make(&dir, &[v1::Product::META], rename).unwrap_err();
+    assert!(err.to_string().contains("no column `nope`"), "{err}");
+    assert_eq!(files(&dir), vec!["0001_initial.sql".to_owned()]);
+}
+
+// ---------------------------------------------------------------- migrate
+
+mod item1 {
+    use query::prelude::*;
+    #[derive(Model, Debug)]
+    #[model(table = "item")]
+    pub struct Item {
+        pub id: i64,
+        pub code: String,
+    }
+}
+
+mod item2 {
+    use query::prelude::*;
+    #[derive(Model, Debug)]
+    #[model(table = "item")]
+    pub struct Item {
+        pub id: i64,
+        pub code: i64,
+    }
+}
+
+#[test]
+fn a_migration_failing_half_way_leaves_schema_and_history_as_they_were() {
+    let dir = tmpdir("fail");
+    let db = Db::open(dir.join("db.sqlite3")).unwrap();
+    step(&db, &dir, &[item1::Item::META], DiffOptions::default());
+    db.connection()
+        .execute_batch("INSERT INTO item (code) VALUES ('12'), ('abc')")
+        .unwrap();
+    let MakeOutcome::Written { migration, .. } =
+        make(&dir, &[item2::Item::META], DiffOptions::default()).unwrap()
+    else {
+        panic!("expected a migration")
+    };
+    let (schema_before, history_before) = (schema(&db), history(&db));
+    let rows_before = rows(&db, "SELECT id, code FROM item ORDER BY id");
+
+    // The rebuild's copy fails on 'abc', after the new table was created.
+    let err = db
+        .migrate(&Migrations::from_dir(&dir).unwrap())
+        .unwrap_err();
+    match &err {
+        Error::MigrationFailed {
+            migration: name,
+            source,
+        } => {
+            assert_eq!(name, migration.name());
+            match &**source {
+                Error::Integrity { sql, .. } | Error::Database { sql, .. } => {
+                    assert!(sql.starts_with("INSERT INTO \"new__item\""), "{sql}");
+                }
+                other => panic!("expected a statement's error, got {other:?}"),
+            }
+        }
+        other => panic!("expected MigrationFailed, got {other:?}"),
+    }
+    assert!(err.to_string().contains("0002_alter_item_code"), "{err}");
+    assert_eq!(schema(&db), schema_before);
+    assert_eq!(history(&db), history_before);
+    assert_eq!(
+        rows(&db, "SELECT id, code FROM item ORDER BY id"),
+        rows_before
+    );
+    assert_eq!(rows(&db, "PRAGMA foreign_keys"), vec![vec![i(1)]]);
+    assert!(db.connection().is_autocommit());
+
+    // Fix the data, and the same migration applies.
+    db.connection()
+        .execute_batch("UPDATE item SET code = '13' WHERE code = 'abc'")
+        .unwrap();
+    db.migrate(&Migrations::from_dir(&dir).unwrap()).unwrap();
+    assert_eq!(
+        rows(&db, "SELECT id, code, typeof(code) FROM item ORDER BY id"),
+        vec![
+            vec![i(1), i(12), t("integer")],
+            vec![i(2), i(13), t("integer")]
+        ]
+    );
+}
+
+#[test]
+fn a_rebuild_keeps_the_foreign_keys_that_point_at_the_table() {
+    let dir = tmpdir("fk-rebuild");
+    let db = Db::open_in_memory().unwrap();
+    step(&db, &dir, &[item1::Item::META], DiffOptions::default());
+    db.connection()
+        .execute_batch(
+            "CREATE TABLE box (id INTEGER PRIMARY KEY, item_id INTEGER NOT NULL REFERENCES item (id) ON DELETE CASCADE);
+             INSERT INTO item (code) VALUES ('1'), ('2');
+             INSERT INTO box (item_id) VALUES (1), (2), (2);",
+        )
+        .unwrap();
+    step(&db, &dir, &[item2::Item::META], DiffOptions::default());
+    // The rebuild's DROP TABLE ran with foreign keys off: no cascade.
+    assert_eq!(
+        rows(&db, "SELECT id, item_id FROM box ORDER BY id"),
+        vec![vec![i(1), i(1)], vec![i(2), i(2)], vec![i(3), i(2)]]
+    );
+    assert_eq!(
+        rows(
+            &db,
+            "SELECT \"table\", \"to\" FROM pragma_foreign_key_list('box')"
+        ),
+        vec![vec![t("item"), t("id")]]
+    );
+    // And the constraint still works on the new table.
+    db.connection()
+        .execute_batch("DELETE FROM item WHERE id = 2")
+        .unwrap();
+    assert_eq!(rows(&db, "SELECT count(*) FROM box"), vec![vec![i(1)]]);
+}
+
+fn hand_written(name: &str, sql: &str) -> Migration {
+    Migration::new(
+        name,
+        format!("{sql}\n-- State after this migration, read by `makemigrations` (do not edit):\n"),
+    )
+}
+
+#[test]
+fn a_failing_statement_rolls_back_the_statements_before_it() {
+    let db = Db::open_in_memory().unwrap();
+    let first = hand_written(
+        "0001_initial",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, x TEXT);\nINSERT INTO t (x) VALUES ('kept');",
+    );
+    db.migrate(&Migrations::new(vec![first.clone()]).unwrap())
+        .unwrap();
+    let (schema_before, history_before) = (schema(&db), history(&db));
+    let second = hand_written(
+        "0002_broken",
+        "CREATE TABLE u (id INTEGER PRIMARY KEY);\n\
+         ALTER TABLE t ADD COLUMN y INTEGER;\n\
+         UPDATE t SET x = 'changed';\n\
+         INSERT INTO missing VALUES (1);\n\
+         CREATE TABLE never (id INTEGER);",
+    );
+    let err = db
+        .migrate(&Migrations::new(vec![first.clone(), second]).unwrap())
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("migration 0002_broken"), "{msg}");
+    assert!(msg.contains("INSERT INTO missing VALUES (1)"), "{msg}");
+    assert!(msg.contains("no such table: missing"), "{msg}");
+    assert_eq!(schema(&db), schema_before);
+    assert_eq!(history(&db), history_before);
+    assert_eq!(rows(&db, "SELECT x FROM t"), vec![vec![t("kept")]]);
+}
+
+#[test]
+fn a_migration_that_breaks_a_foreign_key_is_rolled_back() {
+    let db = Db::open_in_memory().unwrap();
+    let first = hand_written(
+        "0001_initial",
+        "CREATE TABLE parent (id INTEGER PRIMARY KEY);\n\
+         CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id));\n\
+         INSERT INTO parent VALUES (1);\n\
+         INSERT INTO child VALUES (1, 1);",
+    );
+    let second = hand_written("0002_orphan", "DELETE FROM parent;");
+    db.migrate(&Migrations::new(vec![first.clone()]).unwrap())
+        .unwrap();
+    let err = db
+        .migrate(&Migrations::new(vec![first, second]).unwrap())
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("0002_orphan"), "{msg}");
+    assert!(msg.contains("foreign_key_check"), "{msg}");
+    assert_eq!(rows(&db, "SELECT id FROM parent"), vec![vec![i(1)]]);
+    assert_eq!(history(&db).len(), 1);
+    assert_eq!(rows(&db, "PRAGMA foreign_keys"), vec![vec![i(1)]]);
+}
+
+#[test]
+fn migrate_refuses_a_history_that_disagrees_with_the_files() {
+    let db = Db::open_in_memory().unwrap();
+    let a = hand_written("0001_initial", "CREATE TABLE t (id INTEGER PRIMARY KEY);");
+    let b = hand_written("0002_more", "ALTER TABLE t ADD COLUMN x TEXT;");
+    let c = hand_written("0003_again", "ALTER TABLE t ADD COLUMN y TEXT;");
+    db.migrate(&Migrations::new(vec![a.clone(), b.clone()]).unwrap())
+        .unwrap();
+    let schema_before = schema(&db);
+
+    // Applied twice: nothing to do.
+    assert!(
+        db.migrate(&Migrations::new(vec![a.clone(), b.clone()]).unwrap())
+            .unwrap()
+            .is_empty()
+    );
+
+    // An applied file was edited.
+    let edited = hand_written("0002_more", "ALTER TABLE t ADD COLUMN x INTEGER;");
+    let err = db
+        .migrate(&Migrations::new(vec![a.clone(), edited, c.clone()]).unwrap())
+        .unwrap_err();
+    assert!(matches!(err, Error::MigrationHistory(_)), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("0002_more was edited after it was applied"),
+        "{err}"
+    );
+
+    // An applied file was removed.
+    let err = db
+        .migrate(&Migrations::new(vec![a.clone(), c.clone()]).unwrap())
+        .unwrap_err();
+    assert!(matches!(err, Error::MigrationHistory(_)), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("0002_more is applied to this database but its file is missing"),
+        "{err}"
+    );
+    // Refused before anything ran: 0003 was not applied.
+    assert_eq!(schema(&db), schema_before);
+    assert_eq!(history(&db).len(), 2);
+
+    // showmigrations refuses the same way, and shows a good history.
+    assert!(
+        db.migration_status(&Migrations::new(vec![a.clone(), c.clone()]).unwrap())
+            .is_err()
+    );
+    let status = db
+        .migration_status(&Migrations::new(vec![a, b, c]).unwrap())
+        .unwrap();
+    assert_eq!(
+        status
+            .iter()
+            .map(|s| (s.name.as_str(), s.applied))
+            .collect::<Vec<_>>(),
+        vec![
+            ("0001_initial", true),
+            ("0002_more", true),
+            ("0003_again", false)
+        ]
+    );
+}
+
+#[test]
+fn migrate_refuses_to_run_inside_a_transaction() {
+    let db = Db::open_in_memory().unwrap();
+    let a = hand_written("0001_initial", "CREATE TABLE t (id INTEGER PRIMARY KEY);");
+    let migrations = Migrations::new(vec![a]).unwrap();
+    let err = db.atomic(|db| db.migrate(&migrations)).unwrap_err();
+    assert!(err.to_string().contains("inside a transaction"), "{err}");
+}
+
+#[test]
+fn migration_names_are_checked() {
+    let bad = Migrations::new(vec![hand_written("initial", "")]);
+    assert!(
+        bad.unwrap_err()
+            .to_string()
+            .contains("not a migration name")
+    );
+    let twice = Migrations::new(vec![hand_written("0001_a", ""), hand_written("0001_b", "")]);
+    assert!(twice.unwrap_err().to_string().contains("same number"));
+}
+
+// ---------------------------------------------------------------- embedding
+
+static EMBEDDED: Migrations = query::embed_migrations!("tests/migrations/embedded");
+
+#[test]
+fn embedded_migrations_apply_at_start_up() {
+    let db = Db::open_in_memory().unwrap();
+    assert_eq!(EMBEDDED.len(), 1);
+    assert_eq!(db.migrate(&EMBEDDED).unwrap(), vec!["0001_initial"]);
+    assert!(db.migrate(&EMBEDDED).unwrap().is_empty());
+    assert_schema_is::<shop::Customer>(&db);
+    // The embedded file is the one makemigrations writes for these models today.
+    let next = query::migrations::next_migration(
+        &EMBEDDED,
+        &[shop::Customer::META],
+        &MakeOptions::default(),
+    )
+    .unwrap();
+    assert!(next.is_none(), "{next:?}");
+}
+
+// ---------------------------------------------------------------- inspectdb
+
+#[path = "migrations/inspected.rs"]
+mod inspected;
+
+const LEGACY_SCHEMA: &str = r#"
+CREATE TABLE customer (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name VARCHAR(100) NOT NULL,
+    email TEXT UNIQUE,
+    vip BOOLEAN NOT NULL DEFAULT 0,
+    notes TEXT
+);
+CREATE TABLE "order" (
+    id INTEGER PRIMARY KEY,
+    customer_id INTEGER NOT NULL REFERENCES customer (id),
+    total REAL NOT NULL DEFAULT 0.0,
+    placed DATE,
+    "Status" TEXT NOT NULL DEFAULT 'new',
+    receipt BLOB
+);
+CREATE INDEX order_placed ON "order" (placed);
+CREATE TABLE tag (
+    code TEXT NOT NULL PRIMARY KEY,
+    label TEXT CHECK (length(label) <= 20)
+);
+CREATE TABLE log (message TEXT NOT NULL, at DATETIME);
+INSERT INTO log VALUES ('started', '2024-03-01 10:00:00'), ('stopped', NULL);
+INSERT INTO customer (name, email, vip, notes) VALUES
+    ('Ann', 'ann@example.com', 1, NULL), ('Bob', NULL, 0, 'likes tea');
+INSERT INTO "order" (customer_id, total, placed, "Status", receipt) VALUES
+    (1, 9.5, '2024-03-01', 'paid', x'0102'), (2, 20.0, NULL, 'new', NULL);
+INSERT INTO tag VALUES ('red', 'Red'), ('blue', NULL);
+"#;
+
+/// `inspectdb` on a database built with plain SQL writes the source of
+/// `tests/migrations/inspected.rs` exactly; that file is compiled into this
+/// test and reads the rows back. Re-bless with `QUERY_BLESS=1`.
+#[test]
+fn inspectdb_writes_models_that_compile_and_read_the_rows() {
+    let db = Db::open_in_memory().unwrap();
+    db.connection().execute_batch(LEGACY_SCHEMA).unwrap();
+    let source = query::migrations::inspectdb(&db).unwrap();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/migrations/inspected.rs");
+    if std::env::var_os("QUERY_BLESS").is_some() {
+        std::fs::write(&path, &source).unwrap();
+    }
+    assert_eq!(
+        source,
+        std::fs::read_to_string(&path).unwrap(),
+        "inspectdb's output changed; review it and re-bless with QUERY_BLESS=1"
+    );
+
+    use inspected::{Customer, Order, Tag};
+    let customers = Customer::objects()
+        .order_by(inspected::customer::id.asc())
+        .all(&db)
+        .unwrap();
+    assert_eq!(customers.len(), 2);
+    assert_eq!(customers[0].name, "Ann");
+    assert_eq!(customers[0].email.as_deref(), Some("ann@example.com"));
+    assert!(customers[0].vip);
+    assert_eq!(customers[1].notes.as_deref(), Some("likes tea"));
+    let orders = Order::objects()
+        .order_by(inspected::order::id.asc())
+        .all(&db)
+        .unwrap();
+    assert_eq!(orders.len(), 2);
+    assert_eq!(orders[0].customer_id, 1);
+    assert_eq!(orders[0].total, 9.5);
+    assert_eq!(
+        orders[0].placed,
+        Some(chrono::NaiveDate::from_ymd_opt(2024, 3, 1).unwrap())
+    );
+    assert_eq!(orders[0].status, "paid");
+    assert_eq!(orders[0].receipt, Some(vec![1, 2]));
+    assert_eq!(orders[1].placed, None);
+    let tags = Tag::objects()
+        .order_by(inspected::tag::code.asc())
+        .all(&db)
+        .unwrap();
+    assert_eq!(
+        tags.iter()
+            .map(|t| (t.code.as_str(), t.label.as_deref()))
+            .collect::<Vec<_>>(),
+        vec![("blue", None), ("red", Some("Red"))]
+    );
+    // A table without a primary key reads through its rowid.
+    let log = inspected::Log::objects()
+        .order_by(inspected::log::rowid.asc())
+        .all(&db)
+        .unwrap();
+    assert_eq!(log.len(), 2);
+    assert_eq!((log[0].rowid, log[0].message.as_str()), (1, "started"));
+    assert_eq!(
+        log[0].at,
+        Some(
+            chrono::NaiveDate::from_ymd_opt(2024, 3, 1)
+                .unwrap()
+                .and_hms_opt(10, 0, 0)
+                .unwrap()
+        )
+    );
+    assert_eq!(log[1].at, None);
+    // And they write: a new order through the inspected model.
+    let mut o = Order {
+        id: 0,
+        customer_id: 2,
+        total: 1.0,
+        placed: None,
+        status: "new".into(),
+        receipt: None,
+    };
+    o.save(&db).unwrap();
+    assert_eq!(o.id, 3);
+}
+
+/// Adopting the crate on an existing database: models from `inspectdb`, an
+/// initial migration from them, faked because the tables exist, and from
+/// then on the usual loop.
+#[test]
+fn an_inspected_database_adopts_migrations_with_fake_initial() {
+    let db = Db::open_in_memory().unwrap();
+    db.connection().execute_batch(LEGACY_SCHEMA).unwrap();
+    let models = [
+        inspected::Customer::META,
+        inspected::Log::META,
+        inspected::Order::META,
+        inspected::Tag::META,
+    ];
+    let initial =
+        query::migrations::next_migration(&Migrations::default(), &models, &MakeOptions::default())
+            .unwrap()
+            .unwrap();
+    let migrations = Migrations::new(vec![initial]).unwrap();
+    // Running it would fail: the tables exist.
+    let err = db.migrate(&migrations).unwrap_err();
+    assert!(err.to_string().contains("already exists"), "{err}");
+    assert_eq!(
+        db.fake_initial(&migrations).unwrap().as_deref(),
+        Some("0001_initial")
+    );
+    assert!(db.migrate(&migrations).unwrap().is_empty());
+    assert_eq!(db.fake_initial(&migrations).unwrap(), None);
+    assert_eq!(rows(&db, "SELECT count(*) FROM customer"), vec![vec![i(2)]]);
+}
+
+#[test]
+fn a_migration_may_not_manage_its_own_transaction() {
+    let db = Db::open_in_memory().unwrap();
+    for sql in ["BEGIN;", "COMMIT;", "PRAGMA foreign_keys = ON;"] {
+        let m = hand_written(
+            "0001_initial",
+            &format!("CREATE TABLE t (id INTEGER);\n{sql}"),
+        );
+        let err = db.migrate(&Migrations::new(vec![m]).unwrap()).unwrap_err();
+        assert!(err.to_string().contains("transaction of its own"), "{err}");
+        assert!(schema(&db).iter().all(|row| row[1] != t("t")));
+    }
+}
+
+#[test]
+fn a_rebuild_keeps_the_views_and_triggers_on_the_table() {
+    let dir = tmpdir("views");
+    let db = Db::open_in_memory().unwrap();
+    step(&db, &dir, &[item1::Item::META], DiffOptions::default());
+    db.connection()
+        .execute_batch(
+            "CREATE TABLE audit (code TEXT);
+             CREATE VIEW item_codes AS SELECT code FROM item;
+             CREATE TRIGGER item_audit AFTER INSERT ON item BEGIN INSERT INTO audit VALUES (new.code); END;
+             INSERT INTO item (code) VALUES ('1');",
+        )
+        .unwrap();
+    step(&db, &dir, &[item2::Item::META], DiffOptions::default());
+    db.connection()
+        .execute_batch("INSERT INTO item (code) VALUES (2)")
+        .unwrap();
+    assert_eq!(
+        rows(&db, "SELECT code FROM item_codes ORDER BY code"),
+        vec![vec![i(1)], vec![i(2)]]
+    );
+    assert_eq!(
+        rows(&db, "SELECT code FROM audit ORDER BY code"),
+        vec![vec![t("1")], vec![t("2")]],
+        "the trigger still fires"
+    );
+    assert_eq!(rows(&db, "PRAGMA legacy_alter_table"), vec![vec![i(0)]]);
+}
+
+#[test]
+fn the_registry_refuses_two_models_on_one_table() {
+    // This test binary links `v1::Product` ... `v8::Product`, all on
+    // `product`, and two `Customer`s on `customer`.
+    let err = query::migrations::registry_models().unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("two different models"), "{msg}");
+    assert!(msg.contains("one model per table"), "{msg}");
+}
+
+#[test]
+fn two_programs_migrating_at_once_apply_each_migration_once() {
+    let dir = tmpdir("concurrent");
+    let path = dir.join("db.sqlite3");
+    let migrations = Migrations::new(vec![
+        hand_written(
+            "0001_initial",
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, x TEXT);",
+        ),
+        hand_written("0002_rows", "INSERT INTO t (x) VALUES ('once');"),
+    ])
+    .unwrap();
+    // The file exists, in WAL mode, before the programs start.
+    drop(Db::open(&path).unwrap());
+    let runs: Vec<Vec<String>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                s.spawn(|| {
+                    let db = Db::open(&path).unwrap();
+                    db.migrate(&migrations).unwrap()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    // Each migration was applied by exactly one of them.
+    let mut applied: Vec<String> = runs.into_iter().flatten().collect();
+    applied.sort();
+    assert_eq!(applied, vec!["0001_initial", "0002_rows"]);
+    let db = Db::open(&path).unwrap();
+    assert_eq!(rows(&db, "SELECT x FROM t"), vec![vec![t("once")]]);
+    assert_eq!(history(&db).len(), 2);
+}
