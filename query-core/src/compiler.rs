@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use crate::dialect::Dialect;
-use crate::model::{FieldMeta, ModelMeta, StatementCache};
+use crate::model::{ModelMeta, StatementCache};
 use crate::query::{Assignment, Cmp, Node};
 use crate::value::Value;
 
@@ -418,73 +418,4 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
         self.push(" = ");
         self.d.placeholder(&mut self.sql, 1);
     }
-
-    fn column_definition(&mut self, f: &FieldMeta) {
-        self.ident(f.column);
-        self.push(" ");
-        if f.primary_key && f.auto {
-            self.push(self.d.auto_primary_key());
-            return;
-        }
-        self.push(self.d.column_type(f.sql_type));
-        if f.primary_key {
-            self.push(" NOT NULL PRIMARY KEY");
-        } else if !f.nullable {
-            self.push(" NOT NULL");
-        }
-        if f.unique && !f.primary_key {
-            self.push(" UNIQUE");
-        }
-        if let Some(default) = f.default {
-            self.push(" DEFAULT ");
-            self.d.literal(&mut self.sql, &default());
-        }
-        if let Some(n) = f.max_length {
-            self.push(" CHECK (length(");
-            self.ident(f.column);
-            self.sql.push_str(&format!(") <= {n})"));
-        }
-        if f.sql_type == crate::value::SqlType::Boolean {
-            self.push(" CHECK (");
-            self.ident(f.column);
-            self.push(" IN (0, 1))");
-        }
-    }
-
-    /// `CREATE TABLE [IF NOT EXISTS] "t" (...)`.
-    pub fn create_table(&mut self, meta: &ModelMeta, if_not_exists: bool) {
-        self.push("CREATE TABLE ");
-        if if_not_exists {
-            self.push("IF NOT EXISTS ");
-        }
-        self.ident(meta.table);
-        self.push(" (");
-        for (i, f) in meta.fields.iter().enumerate() {
-            if i > 0 {
-                self.push(", ");
-            }
-            self.column_definition(f);
-        }
-        self.push(")");
-        self.push(self.d.table_options());
-    }
-
-    /// `CREATE INDEX [IF NOT EXISTS] "t_c_idx" ON "t" ("c")`.
-    pub fn create_index(&mut self, meta: &ModelMeta, f: &FieldMeta, if_not_exists: bool) {
-        self.push("CREATE INDEX ");
-        if if_not_exists {
-            self.push("IF NOT EXISTS ");
-        }
-        self.ident(&index_name(meta, f));
-        self.push(" ON ");
-        self.ident(meta.table);
-        self.push(" (");
-        self.ident(f.column);
-        self.push(")");
-    }
-}
-
-/// The name of the index `#[field(db_index)]` creates: `<table>_<column>_idx`.
-pub fn index_name(meta: &ModelMeta, f: &FieldMeta) -> String {
-    format!("{}_{}_idx", meta.table, f.column)
 }

@@ -6,9 +6,9 @@ use std::time::Duration;
 use rusqlite::Connection;
 use rusqlite::functions::FunctionFlags;
 
-use crate::compiler::Writer;
 use crate::dialect::{CASEFOLD_FUNCTION, Sqlite, casefold};
 use crate::error::{Error, Result};
+use crate::migrations::TableState;
 use crate::model::Model;
 
 /// How long a statement waits for another connection's lock before failing.
@@ -104,17 +104,11 @@ impl Db {
     ///
     /// Quick scripts and tests use this; applications use migrations.
     pub fn create_table<M: Model>(&self) -> Result<()> {
-        let meta = M::META;
+        let table = TableState::from_model(M::META);
         self.atomic(|db| {
-            let mut w = Writer::new(db.dialect(), 256);
-            w.create_table(meta, true);
-            let (sql, _) = w.finish();
-            db.execute_batch(&sql)?;
-            for f in meta.fields.iter().filter(|f| f.db_index && !f.unique) {
-                let mut w = Writer::new(db.dialect(), 64);
-                w.create_index(meta, f, true);
-                let (sql, _) = w.finish();
-                db.execute_batch(&sql)?;
+            db.execute_batch(&table.create_sql_with(&table.name, true))?;
+            for index in table.indexes.values() {
+                db.execute_batch(&index.create_sql_with(&table.name, true))?;
             }
             Ok(())
         })

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use crate::dialect::{Dialect, Sqlite};
 use crate::error::{Error, Result};
-use crate::model::ModelMeta;
+use crate::model::{FieldMeta, ModelMeta};
 use crate::value::SqlType;
 
 /// One column, as far as its SQL definition goes.
@@ -103,11 +103,19 @@ impl TableState {
         self.columns.iter().find(|c| c.name == name)
     }
 
-    /// `CREATE TABLE "t" (...) STRICT`, as `Db::create_table` writes it but
-    /// with one column per line.
+    /// `CREATE TABLE "t" (...) STRICT`, one column per line.
     pub(crate) fn create_sql(&self, name: &str) -> String {
+        self.create_sql_with(name, false)
+    }
+
+    /// `CREATE TABLE [IF NOT EXISTS] "t" (...) STRICT`: the one place a
+    /// table's DDL is written, for migrations and `Db::create_table` alike.
+    pub(crate) fn create_sql_with(&self, name: &str, if_not_exists: bool) -> String {
         let d = Sqlite;
         let mut out = String::from("CREATE TABLE ");
+        if if_not_exists {
+            out.push_str("IF NOT EXISTS ");
+        }
         d.quote(&mut out, name);
         out.push_str(" (");
         for (i, c) in self.columns.iter().enumerate() {
@@ -123,12 +131,20 @@ impl TableState {
 impl IndexState {
     /// `CREATE [UNIQUE] INDEX "i" ON "t" ("c", ...)`.
     pub(crate) fn create_sql(&self, table: &str) -> String {
+        self.create_sql_with(table, false)
+    }
+
+    /// `CREATE [UNIQUE] INDEX [IF NOT EXISTS] "i" ON "t" ("c", ...)`.
+    pub(crate) fn create_sql_with(&self, table: &str, if_not_exists: bool) -> String {
         let d = Sqlite;
         let mut out = String::from(if self.unique {
             "CREATE UNIQUE INDEX "
         } else {
             "CREATE INDEX "
         });
+        if if_not_exists {
+            out.push_str("IF NOT EXISTS ");
+        }
         d.quote(&mut out, &self.name);
         out.push_str(" ON ");
         d.quote(&mut out, table);
@@ -192,46 +208,12 @@ impl SchemaState {
     /// The state of the given models. Two models with the same table are an
     /// error.
     pub fn from_models(models: &[&ModelMeta]) -> Result<SchemaState> {
-        let d = Sqlite;
         let mut tables = BTreeMap::new();
         for meta in models {
-            let mut columns = Vec::with_capacity(meta.fields.len());
-            let mut indexes = BTreeMap::new();
-            for f in meta.fields {
-                let default = f.default.map(|default| {
-                    let mut lit = String::new();
-                    d.literal(&mut lit, &default());
-                    lit
-                });
-                columns.push(ColumnState {
-                    name: f.column.to_owned(),
-                    ty: d.column_type(f.sql_type).to_owned(),
-                    nullable: f.nullable && !f.primary_key,
-                    primary_key: f.primary_key,
-                    auto: f.primary_key && f.auto,
-                    unique: f.unique && !f.primary_key,
-                    default,
-                    max_length: f.max_length,
-                    boolean: f.sql_type == SqlType::Boolean,
-                });
-                if f.db_index && !f.unique && !f.primary_key {
-                    let name = crate::compiler::index_name(meta, f);
-                    indexes.insert(
-                        name.clone(),
-                        IndexState {
-                            name,
-                            columns: vec![f.column.to_owned()],
-                            unique: false,
-                        },
-                    );
-                }
-            }
-            let table = TableState {
-                name: meta.table.to_owned(),
-                columns,
-                indexes,
-            };
-            if tables.insert(meta.table.to_owned(), table).is_some() {
+            if tables
+                .insert(meta.table.to_owned(), TableState::from_model(meta))
+                .is_some()
+            {
                 return Err(Error::Migration(format!(
                     "two models use the table `{}`; each table needs exactly one model",
                     meta.table
@@ -240,4 +222,53 @@ impl SchemaState {
         }
         Ok(SchemaState { tables })
     }
+}
+
+impl TableState {
+    /// The table one model needs: what `Db::create_table` creates and what
+    /// `makemigrations` compares.
+    pub fn from_model(meta: &ModelMeta) -> TableState {
+        let d = Sqlite;
+        let mut columns = Vec::with_capacity(meta.fields.len());
+        let mut indexes = BTreeMap::new();
+        for f in meta.fields {
+            let default = f.default.map(|default| {
+                let mut lit = String::new();
+                d.literal(&mut lit, &default());
+                lit
+            });
+            columns.push(ColumnState {
+                name: f.column.to_owned(),
+                ty: d.column_type(f.sql_type).to_owned(),
+                nullable: f.nullable && !f.primary_key,
+                primary_key: f.primary_key,
+                auto: f.primary_key && f.auto,
+                unique: f.unique && !f.primary_key,
+                default,
+                max_length: f.max_length,
+                boolean: f.sql_type == SqlType::Boolean,
+            });
+            if f.db_index && !f.unique && !f.primary_key {
+                let name = index_name(meta, f);
+                indexes.insert(
+                    name.clone(),
+                    IndexState {
+                        name,
+                        columns: vec![f.column.to_owned()],
+                        unique: false,
+                    },
+                );
+            }
+        }
+        TableState {
+            name: meta.table.to_owned(),
+            columns,
+            indexes,
+        }
+    }
+}
+
+/// The name of the index `#[field(db_index)]` creates: `<table>_<column>_idx`.
+pub fn index_name(meta: &ModelMeta, f: &FieldMeta) -> String {
+    format!("{}_{}_idx", meta.table, f.column)
 }
