@@ -126,7 +126,7 @@ impl Dialect for Sqlite {
     }
 
     // Text lookups compare bytes: `instr` and `substr` on the value cast to a
-    // BLOB. Unlike LIKE (which folds ASCII case in SQLite) and GLOB (which
+    // BLOB (the needle is bound as text, so logs show it as text). Unlike LIKE (which folds ASCII case in SQLite) and GLOB (which
     // stops at a NUL character), this is exact for every string, and needs
     // no escaping: `%`, `_`, `*`, `?`, `[` and `\` are ordinary bytes.
     fn text_lookup(
@@ -158,12 +158,12 @@ impl Dialect for Sqlite {
             TextOp::Contains | TextOp::StartsWith => {
                 out.push_str("instr(CAST(");
                 out.push_str(expr);
-                out.push_str(" AS BLOB), ");
-                placeholder(out, params, Value::Blob(needle.as_bytes().to_vec()));
+                out.push_str(" AS BLOB), CAST(");
+                placeholder(out, params, Value::Text(needle.to_owned()));
                 out.push_str(if op == TextOp::Contains {
-                    ") > 0"
+                    " AS BLOB)) > 0"
                 } else {
-                    ") = 1"
+                    " AS BLOB)) = 1"
                 });
             }
             TextOp::EndsWith => {
@@ -177,8 +177,9 @@ impl Dialect for Sqlite {
                 out.push_str(" AS BLOB)) - ");
                 let len = i64::try_from(needle.len()).unwrap_or(i64::MAX);
                 placeholder(out, params, Value::Integer(len));
-                out.push_str(" + 1), X'') = ");
-                placeholder(out, params, Value::Blob(needle.as_bytes().to_vec()));
+                out.push_str(" + 1), X'') = CAST(");
+                placeholder(out, params, Value::Text(needle.to_owned()));
+                out.push_str(" AS BLOB)");
             }
         }
     }
