@@ -99,6 +99,7 @@ fn main() -> query::Result<()> {
             &format!("Product::objects().filter(name.contains({needle:?})).exists(&db)"),
         );
         print_sql(&qs);
+        println!("   (exists() runs it as SELECT 1 ... LIMIT 1)");
         println!("-> {}", qs.exists(&db)?);
     }
 
@@ -108,22 +109,35 @@ fn main() -> query::Result<()> {
         Product::objects().order_by(-pub_time),
     )?;
 
+    // An unordered QuerySet's first() orders by the primary key, last() by
+    // the primary key descending; each runs the SELECT shown with LIMIT 1.
     let qs = Product::objects().filter(price.lte(500));
     heading(
-        "Product.objects.filter(price__lte=500).first() / .last()",
-        "qs.first(&db) / qs.last(&db), ordered by id when the QuerySet is unordered",
+        "Product.objects.filter(price__lte=500).first()",
+        "qs.first(&db), which runs qs.order_by(id).limit(1)",
     );
-    print_sql(&qs);
+    print_sql(&qs.clone().order_by(id).limit(1));
     print_row("first", qs.first(&db)?.as_ref());
+    heading(
+        "Product.objects.filter(price__lte=500).last()",
+        "qs.last(&db), which runs qs.order_by(-id).limit(1)",
+    );
+    print_sql(&qs.clone().order_by(-id).limit(1));
     print_row("last", qs.last(&db)?.as_ref());
 
+    // On an ordered QuerySet, last() reverses the ordering.
     let newest = Product::objects().order_by(-pub_time);
     heading(
-        "Product.objects.order_by('-pub_time').first() / .last()",
-        "newest.first(&db) / newest.last(&db): last() reverses the ordering",
+        "Product.objects.order_by('-pub_time').first()",
+        "newest.first(&db), which runs newest.limit(1)",
     );
-    print_sql(&newest);
+    print_sql(&newest.clone().limit(1));
     print_row("first", newest.first(&db)?.as_ref());
+    heading(
+        "Product.objects.order_by('-pub_time').last()",
+        "newest.last(&db), which runs Product::objects().order_by(pub_time).limit(1)",
+    );
+    print_sql(&Product::objects().order_by(pub_time).limit(1));
     print_row("last", newest.last(&db)?.as_ref());
 
     for wanted in ["Kindle Paperwhite", "Sony Walkman"] {
@@ -146,7 +160,9 @@ fn main() -> query::Result<()> {
         "Product::objects().filter(qty.eq(0)).update(&db, qty.set(10))",
     );
     print_sql(&qs);
-    println!("-> {} rows updated", qs.update(&db, qty.set(10))?);
+    println!("   (update() runs UPDATE \"product\" SET \"qty\" = ? with this WHERE clause)");
+    let updated = qs.update(&db, qty.set(10))?;
+    println!("-> {updated} {} updated", rows_word(updated));
     print_rows(&Product::objects().all(&db)?);
 
     let qs = Product::objects().filter(price.lt(200));
@@ -155,11 +171,18 @@ fn main() -> query::Result<()> {
         "Product::objects().filter(price.lt(200)).delete(&db)",
     );
     print_sql(&qs);
-    println!("-> {} rows deleted", qs.delete(&db)?);
+    println!("   (delete() runs DELETE FROM \"product\" with this WHERE clause)");
+    let deleted = qs.delete(&db)?;
+    println!("-> {deleted} {} deleted", rows_word(deleted));
     print_rows(&Product::objects().all(&db)?);
 
     heading("product.delete()", "first.delete(&db)");
-    println!("-> {} row deleted", first.delete(&db)?);
+    println!(
+        "   (runs DELETE FROM \"product\" WHERE \"id\" = ? with [{}])",
+        first.id
+    );
+    let deleted = first.delete(&db)?;
+    println!("-> {deleted} {} deleted", rows_word(deleted));
     print_rows(&Product::objects().all(&db)?);
 
     println!("\nThe rows are in {DB_FILE}; try `sqlite3 {DB_FILE} 'SELECT * FROM product'`.");
@@ -198,7 +221,11 @@ fn print_rows(rows: &[Product]) {
             p.id, p.name, p.price, p.qty, p.pub_time
         );
     }
-    println!("({} rows)", rows.len());
+    println!("({} {})", rows.len(), rows_word(rows.len()));
+}
+
+fn rows_word(n: usize) -> &'static str {
+    if n == 1 { "row" } else { "rows" }
 }
 
 fn print_row(label: &str, row: Option<&Product>) {
