@@ -86,22 +86,52 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
     }
 
     fn column(&mut self, table: &str, column: &str) {
-        self.ident(table);
-        self.sql.push('.');
-        self.ident(column);
+        self.d.column(&mut self.sql, table, column);
+    }
+
+    /// `"table"."column"` of one of the query's model's columns, quoted once
+    /// per program.
+    fn qualified(&mut self, q: &Query<'_>, column: &str) {
+        match qualified_name(self.d, q, column) {
+            Some(name) => self.sql.push_str(name),
+            None => self.column(q.meta.table, column),
+        }
+    }
+}
+
+/// The cached `"table"."column"` of `column`, if it is one of the model's.
+fn qualified_name<'q, D: Dialect>(d: &D, q: &Query<'q>, column: &str) -> Option<&'static str> {
+    let meta = q.meta;
+    let names = q.cache.qualified.get_or_init(|| {
+        meta.fields
+            .iter()
+            .map(|f| {
+                let mut s = String::new();
+                d.column(&mut s, meta.table, f.column);
+                s
+            })
+            .collect()
+    });
+    let i = meta.fields.iter().position(|f| f.column == column)?;
+    Some(&names[i])
+}
+
+impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
+    /// The query's model's table, quoted once per program.
+    fn table(&mut self, q: &Query<'_>) {
+        let d = self.d;
+        let table = q.cache.table.get_or_init(|| {
+            let mut s = String::new();
+            d.quote(&mut s, q.meta.table);
+            s
+        });
+        self.sql.push_str(table);
     }
 
     /// Appends a placeholder bound to `value`.
     fn param(&mut self, value: Cow<'a, Value>) {
         self.params.push(value);
         self.d.placeholder(&mut self.sql, self.params.len());
-    }
-
-    fn placeholder_text(&mut self, value: Value) -> String {
-        self.params.push(Cow::Owned(value));
-        let mut p = String::new();
-        self.d.placeholder(&mut p, self.params.len());
-        p
     }
 
     /// The model's qualified column list, built once.
@@ -111,6 +141,7 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
             w.columns(meta, true);
             w.sql
         });
+        self.sql.reserve(list.len() + 256);
         self.sql.push_str(list);
     }
 
@@ -127,7 +158,7 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
         }
     }
 
-    fn node(&mut self, table: &str, node: &'a Node, top: bool) {
+    fn node(&mut self, q: &Query<'_>, node: &'a Node, top: bool) {
         match node {
             Node::Empty => self.push("1 = 1"),
             Node::Cmp {
@@ -139,7 +170,7 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
                     self.push("1 = 1");
                     return;
                 }
-                self.column(table, column);
+                self.qualified(q, column);
                 let op = match op {
                     Cmp::Eq => "=",
                     Cmp::Ne => self.d.distinct_from(),
@@ -160,23 +191,24 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
                 needle,
                 ..
             } => {
-                let mut expr = String::new();
-                self.d.quote(&mut expr, table);
-                expr.push('.');
-                self.d.quote(&mut expr, column);
-                let before = self.params.len();
-                let mut values = Vec::new();
-                if *case_insensitive {
-                    let mut folded = String::new();
-                    self.d.fold_case(&mut folded, &expr);
-                    let needle = self.d.fold_value(needle);
-                    self.d
-                        .text_lookup(&mut self.sql, &mut values, before, &folded, *op, &needle);
-                } else {
-                    self.d
-                        .text_lookup(&mut self.sql, &mut values, before, &expr, *op, needle);
-                }
-                self.params.extend(values.into_iter().map(Cow::Owned));
+                let owned;
+                let column = match qualified_name(self.d, q, column) {
+                    Some(name) => name,
+                    None => {
+                        let mut s = String::new();
+                        self.d.column(&mut s, q.meta.table, column);
+                        owned = s;
+                        &owned
+                    }
+                };
+                self.d.text_lookup(
+                    &mut self.sql,
+                    &mut self.params,
+                    column,
+                    *case_insensitive,
+                    *op,
+                    needle,
+                );
             }
             Node::In { column, values, .. } => {
                 if values.is_empty() {
@@ -184,7 +216,7 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
                     self.push("0 = 1");
                     return;
                 }
-                self.column(table, column);
+                self.qualified(q, column);
                 self.push(" IN (");
                 for (i, v) in values.iter().enumerate() {
                     if i > 0 {
@@ -195,14 +227,14 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
                 self.push(")");
             }
             Node::Range { column, lo, hi, .. } => {
-                self.column(table, column);
+                self.qualified(q, column);
                 self.push(" BETWEEN ");
                 self.param(Cow::Borrowed(lo));
                 self.push(" AND ");
                 self.param(Cow::Borrowed(hi));
             }
             Node::IsNull { column, is_null } => {
-                self.column(table, column);
+                self.qualified(q, column);
                 self.push(if *is_null { " IS NULL" } else { " IS NOT NULL" });
             }
             Node::And(nodes) | Node::Or(nodes) => {
@@ -218,7 +250,7 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
                     if i > 0 {
                         self.push(op);
                     }
-                    self.node(table, n, false);
+                    self.node(q, n, false);
                 }
                 if !top {
                     self.push(")");
@@ -229,11 +261,11 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
                 // (compares with NULL). `NOT` alone would drop them.
                 if inner.can_be_null() {
                     self.push("(");
-                    self.node(table, inner, true);
+                    self.node(q, inner, true);
                     self.push(") IS NOT TRUE");
                 } else {
                     self.push("NOT (");
-                    self.node(table, inner, true);
+                    self.node(q, inner, true);
                     self.push(")");
                 }
             }
@@ -243,17 +275,14 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
     fn where_clause(&mut self, q: &Query<'a>) {
         if *q.filter != Node::Empty {
             self.push(" WHERE ");
-            self.node(q.meta.table, q.filter, true);
+            self.node(q, q.filter, true);
         }
     }
 
-    fn order_by(&mut self, table: Option<&str>, order: &[OrderTerm]) {
+    fn order_by(&mut self, q: &Query<'_>, order: &[OrderTerm]) {
         for (i, o) in order.iter().enumerate() {
             self.push(if i == 0 { " ORDER BY " } else { ", " });
-            match table {
-                Some(t) => self.column(t, o.column),
-                None => self.ident(o.column),
-            }
+            self.qualified(q, o.column);
             if o.desc {
                 self.push(" DESC");
             }
@@ -261,10 +290,15 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
     }
 
     fn limit_offset(&mut self, limit: Option<u64>, offset: u64) {
-        let l = limit.map(|l| self.placeholder_text(clamp(l)));
-        let o = (offset > 0).then(|| self.placeholder_text(clamp(offset)));
-        self.d
-            .limit_offset(&mut self.sql, l.as_deref(), o.as_deref());
+        let l = limit.map(|l| {
+            self.params.push(Cow::Owned(clamp(l)));
+            self.params.len()
+        });
+        let o = (offset > 0).then(|| {
+            self.params.push(Cow::Owned(clamp(offset)));
+            self.params.len()
+        });
+        self.d.limit_offset(&mut self.sql, l, o);
     }
 
     /// `SELECT <what> FROM "t" [WHERE] [ORDER BY] [LIMIT/OFFSET]`.
@@ -273,12 +307,12 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
         match what {
             Select::Rows => self.select_list(q.meta, q.cache),
             Select::One => self.push("1"),
-            Select::Pk => self.column(q.meta.table, q.meta.pk_field().column),
+            Select::Pk => self.qualified(q, q.meta.pk_field().column),
         }
         self.push(" FROM ");
-        self.ident(q.meta.table);
+        self.table(q);
         self.where_clause(q);
-        self.order_by(Some(q.meta.table), &q.order);
+        self.order_by(q, &q.order);
         self.limit_offset(q.limit, q.offset);
     }
 
@@ -290,7 +324,7 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
         self.push(" FROM (");
         self.select(q, Select::Rows);
         self.push(") AS ");
-        self.ident(meta.table);
+        self.table(q);
         let reversed: Vec<OrderTerm> = q
             .order
             .iter()
@@ -299,12 +333,13 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
                 desc: !o.desc,
             })
             .collect();
-        self.order_by(Some(meta.table), &reversed);
+        self.order_by(q, &reversed);
         self.push(" LIMIT 1");
     }
 
     /// `SELECT COUNT(*)`, of the slice when sliced.
     pub fn count(&mut self, q: &Query<'a>) {
+        self.sql.reserve(256);
         if q.is_sliced() {
             self.push("SELECT COUNT(*) FROM (");
             let unordered = Query {
@@ -315,7 +350,7 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
             self.push(")");
         } else {
             self.push("SELECT COUNT(*) FROM ");
-            self.ident(q.meta.table);
+            self.table(q);
             self.where_clause(q);
         }
     }
@@ -324,7 +359,7 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
     fn write_target(&mut self, q: &Query<'a>) {
         if q.is_sliced() {
             self.push(" WHERE ");
-            self.column(q.meta.table, q.meta.pk_field().column);
+            self.qualified(q, q.meta.pk_field().column);
             self.push(" IN (");
             self.select(q, Select::Pk);
             self.push(")");
@@ -335,6 +370,7 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
 
     /// `UPDATE "t" SET ... WHERE ...`.
     pub fn update<M>(&mut self, q: &Query<'a>, assignments: &'a [Assignment<M>]) {
+        self.sql.reserve(256 + 16 * assignments.len());
         self.push("UPDATE ");
         self.ident(q.meta.table);
         for (i, a) in assignments.iter().enumerate() {
@@ -348,6 +384,7 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
 
     /// `DELETE FROM "t" WHERE ...`.
     pub fn delete(&mut self, q: &Query<'a>) {
+        self.sql.reserve(256);
         self.push("DELETE FROM ");
         self.ident(q.meta.table);
         self.write_target(q);
@@ -356,6 +393,7 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
     /// `INSERT INTO "t" (...) VALUES (...), ...` for `rows` rows; the values
     /// are bound by the model itself, in `META.fields` order.
     pub fn insert(&mut self, meta: &ModelMeta, with_pk: bool, rows: usize) {
+        self.sql.reserve(64 + meta.fields.len() * (24 + 3 * rows));
         self.push("INSERT INTO ");
         self.ident(meta.table);
         self.push(" (");
@@ -390,6 +428,7 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
 
     /// `UPDATE "t" SET <every other column> = ? WHERE "pk" = ?`.
     pub fn update_by_pk(&mut self, meta: &ModelMeta) {
+        self.sql.reserve(256);
         self.push("UPDATE ");
         self.ident(meta.table);
         let mut index = 0;
@@ -411,6 +450,7 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
 
     /// `DELETE FROM "t" WHERE "pk" = ?`.
     pub fn delete_by_pk(&mut self, meta: &ModelMeta) {
+        self.sql.reserve(256);
         self.push("DELETE FROM ");
         self.ident(meta.table);
         self.push(" WHERE ");

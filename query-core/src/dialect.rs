@@ -4,6 +4,8 @@
 //! case-folding call itself; it asks the [`Dialect`]. SQLite is the only
 //! dialect today.
 
+use std::borrow::Cow;
+
 use crate::query::TextOp;
 use crate::value::{SqlType, Value};
 
@@ -28,23 +30,26 @@ pub trait Dialect {
     /// Appends the placeholder for the `n`th parameter (1-based).
     fn placeholder(&self, out: &mut String, n: usize);
 
-    /// Appends `expr` wrapped in the dialect's Unicode case folding.
-    fn fold_case(&self, out: &mut String, expr: &str);
+    /// Appends the column `"table"."column"`.
+    fn column(&self, out: &mut String, table: &str, column: &str) {
+        self.quote(out, table);
+        out.push('.');
+        self.quote(out, column);
+    }
 
-    /// Folds `text` in Rust exactly as [`fold_case`](Dialect::fold_case) does in SQL.
-    fn fold_value(&self, text: &str) -> String;
-
-    /// Appends a text lookup on `expr` (already folded when case-insensitive)
-    /// and pushes the values it binds to `params`; its placeholders are
-    /// numbered from `params_before + 1`.
-    fn text_lookup(
+    /// Appends a text lookup on `column` (its SQL, already quoted and
+    /// qualified), and pushes the values it binds to `params` (its
+    /// placeholders are numbered after those already there). When
+    /// `case_insensitive`, the column is folded in SQL the way [`casefold`]
+    /// folds text in Rust, and `needle` is already folded.
+    fn text_lookup<'a>(
         &self,
         out: &mut String,
-        params: &mut Vec<Value>,
-        params_before: usize,
-        expr: &str,
+        params: &mut Vec<Cow<'a, Value>>,
+        column: &str,
+        case_insensitive: bool,
         op: TextOp,
-        needle: &str,
+        needle: &'a Value,
     );
 
     /// The null-safe "is different from" operator (`IS NOT` in SQLite).
@@ -62,9 +67,9 @@ pub trait Dialect {
     /// Appended after `CREATE TABLE (...)`.
     fn table_options(&self) -> &'static str;
 
-    /// The `LIMIT`/`OFFSET` clause for bound `limit` and `offset`
-    /// placeholders (`limit` absent when there is none).
-    fn limit_offset(&self, out: &mut String, limit: Option<&str>, offset: Option<&str>);
+    /// The `LIMIT`/`OFFSET` clause, given the numbers of the placeholders
+    /// bound to the limit and the offset (each absent when there is none).
+    fn limit_offset(&self, out: &mut String, limit: Option<usize>, offset: Option<usize>);
 
     /// How an `INSERT` learns the key it assigned.
     fn insert_id(&self) -> InsertId;
@@ -98,10 +103,28 @@ pub fn casefold(text: &str) -> String {
     out
 }
 
+impl Sqlite {
+    /// `CAST(<column, folded when asked> AS BLOB)`.
+    fn column_bytes(&self, out: &mut String, column: &str, fold: bool) {
+        out.push_str("CAST(");
+        if fold {
+            out.push_str(CASEFOLD_FUNCTION);
+            out.push('(');
+        }
+        out.push_str(column);
+        if fold {
+            out.push(')');
+        }
+        out.push_str(" AS BLOB)");
+    }
+}
+
 impl Dialect for Sqlite {
+    #[inline]
     fn quote(&self, out: &mut String, ident: &str) {
+        out.reserve(ident.len() + 2);
         out.push('"');
-        if ident.contains('"') {
+        if ident.as_bytes().contains(&b'"') {
             out.push_str(&ident.replace('"', "\"\""));
         } else {
             out.push_str(ident);
@@ -114,72 +137,65 @@ impl Dialect for Sqlite {
         out.push('?');
     }
 
-    fn fold_case(&self, out: &mut String, expr: &str) {
-        out.push_str(CASEFOLD_FUNCTION);
-        out.push('(');
-        out.push_str(expr);
-        out.push(')');
-    }
-
-    fn fold_value(&self, text: &str) -> String {
-        casefold(text)
-    }
-
     // Text lookups compare bytes: `instr` and `substr` on the value cast to a
-    // BLOB (the needle is bound as text, so logs show it as text). Unlike LIKE (which folds ASCII case in SQLite) and GLOB (which
-    // stops at a NUL character), this is exact for every string, and needs
-    // no escaping: `%`, `_`, `*`, `?`, `[` and `\` are ordinary bytes.
-    fn text_lookup(
+    // BLOB (the needle is bound as text, so logs show it as text). Unlike LIKE
+    // (which folds ASCII case in SQLite) and GLOB (which stops at a NUL
+    // character), this is exact for every string and needs no escaping: `%`,
+    // `_`, `*`, `?`, `[` and `\` are ordinary bytes.
+    fn text_lookup<'a>(
         &self,
         out: &mut String,
-        params: &mut Vec<Value>,
-        params_before: usize,
-        expr: &str,
+        params: &mut Vec<Cow<'a, Value>>,
+        column: &str,
+        case_insensitive: bool,
         op: TextOp,
-        needle: &str,
+        needle: &'a Value,
     ) {
-        let placeholder = |out: &mut String, params: &mut Vec<Value>, value: Value| {
-            params.push(value);
-            self.placeholder(out, params_before + params.len());
-        };
-        if needle.is_empty() && op != TextOp::IExact {
+        let empty = matches!(needle, Value::Text(t) if t.is_empty());
+        if empty && op != TextOp::IExact {
             // Every text contains, starts and ends with "". (SQLite's substr
             // of an empty BLOB is NULL, so don't ask it.)
-            out.push_str(expr);
+            out.push_str(column);
             out.push_str(" IS NOT NULL");
             return;
         }
         match op {
             TextOp::IExact => {
-                out.push_str(expr);
-                out.push_str(" = ");
-                placeholder(out, params, Value::Text(needle.to_owned()));
+                if case_insensitive {
+                    out.push_str(CASEFOLD_FUNCTION);
+                    out.push('(');
+                    out.push_str(column);
+                    out.push(')');
+                } else {
+                    out.push_str(column);
+                }
+                out.push_str(" = ?");
+                params.push(Cow::Borrowed(needle));
             }
             TextOp::Contains | TextOp::StartsWith => {
-                out.push_str("instr(CAST(");
-                out.push_str(expr);
-                out.push_str(" AS BLOB), CAST(");
-                placeholder(out, params, Value::Text(needle.to_owned()));
-                out.push_str(if op == TextOp::Contains {
-                    " AS BLOB)) > 0"
-                } else {
-                    " AS BLOB)) = 1"
-                });
+                out.push_str("instr(");
+                self.column_bytes(out, column, case_insensitive);
+                out.push_str(", CAST(? AS BLOB)) ");
+                out.push_str(if op == TextOp::Contains { "> 0" } else { "= 1" });
+                params.push(Cow::Borrowed(needle));
             }
             TextOp::EndsWith => {
                 // The last len(needle) bytes equal the needle. A needle
                 // longer than the value compares something shorter than
                 // itself; substr of an empty value is NULL, hence coalesce.
-                out.push_str("coalesce(substr(CAST(");
-                out.push_str(expr);
-                out.push_str(" AS BLOB), length(CAST(");
-                out.push_str(expr);
-                out.push_str(" AS BLOB)) - ");
-                let len = i64::try_from(needle.len()).unwrap_or(i64::MAX);
-                placeholder(out, params, Value::Integer(len));
-                out.push_str(" + 1), X'') = CAST(");
-                placeholder(out, params, Value::Text(needle.to_owned()));
-                out.push_str(" AS BLOB)");
+                let len = match needle {
+                    Value::Text(t) => t.len(),
+                    _ => 0,
+                };
+                out.push_str("coalesce(substr(");
+                self.column_bytes(out, column, case_insensitive);
+                out.push_str(", length(");
+                self.column_bytes(out, column, case_insensitive);
+                out.push_str(") - ? + 1), X'') = CAST(? AS BLOB)");
+                params.push(Cow::Owned(Value::Integer(
+                    i64::try_from(len).unwrap_or(i64::MAX),
+                )));
+                params.push(Cow::Borrowed(needle));
             }
         }
     }
@@ -211,19 +227,22 @@ impl Dialect for Sqlite {
         " STRICT"
     }
 
-    fn limit_offset(&self, out: &mut String, limit: Option<&str>, offset: Option<&str>) {
+    fn limit_offset(&self, out: &mut String, limit: Option<usize>, offset: Option<usize>) {
         match (limit, offset) {
             (None, None) => {}
             (Some(l), None) => {
                 out.push_str(" LIMIT ");
-                out.push_str(l);
+                self.placeholder(out, l);
             }
             (l, Some(o)) => {
                 // SQLite needs a LIMIT before OFFSET; -1 means none.
                 out.push_str(" LIMIT ");
-                out.push_str(l.unwrap_or("-1"));
+                match l {
+                    Some(l) => self.placeholder(out, l),
+                    None => out.push_str("-1"),
+                }
                 out.push_str(" OFFSET ");
-                out.push_str(o);
+                self.placeholder(out, o);
             }
         }
     }

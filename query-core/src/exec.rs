@@ -26,7 +26,7 @@ fn compile<'a>(
     db: &Db,
     f: impl FnOnce(&mut Writer<'_, 'a, crate::dialect::Sqlite>),
 ) -> (String, Vec<Cow<'a, Value>>) {
-    let mut w = Writer::new(db.dialect(), 256);
+    let mut w = Writer::new(db.dialect(), 0);
     f(&mut w);
     w.finish_borrowed()
 }

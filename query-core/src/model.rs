@@ -278,6 +278,10 @@ pub fn registered_models() -> Vec<&'static ModelMeta> {
 #[derive(Debug)]
 pub struct StatementCache {
     pub(crate) select_list: OnceLock<String>,
+    /// `"table"."column"` for each field, in `META.fields` order.
+    pub(crate) qualified: OnceLock<Box<[String]>>,
+    /// `"table"`.
+    pub(crate) table: OnceLock<String>,
     pub(crate) insert: [OnceLock<String>; 2],
     pub(crate) update_by_pk: OnceLock<String>,
     pub(crate) delete_by_pk: OnceLock<String>,
@@ -289,6 +293,8 @@ impl StatementCache {
     pub const fn new() -> Self {
         StatementCache {
             select_list: OnceLock::new(),
+            qualified: OnceLock::new(),
+            table: OnceLock::new(),
             insert: [OnceLock::new(), OnceLock::new()],
             update_by_pk: OnceLock::new(),
             delete_by_pk: OnceLock::new(),

@@ -72,7 +72,8 @@ pub(crate) enum Node {
         nullable: bool,
         op: TextOp,
         case_insensitive: bool,
-        needle: String,
+        /// Text; already case-folded when `case_insensitive`.
+        needle: Value,
     },
     In {
         column: &'static str,
@@ -287,10 +288,10 @@ impl<M: Model, T: FieldType> Field<M, T> {
     }
 
     fn text(self, op: TextOp, case_insensitive: bool, needle: Value) -> Q<M> {
+        // Folded once, here, with the function the SQL side mirrors.
         let needle = match needle {
-            Value::Text(s) => s,
-            // `IntoValue<String>` only produces text.
-            other => format!("{other:?}"),
+            Value::Text(s) if case_insensitive => Value::Text(crate::dialect::casefold(&s)),
+            other => other,
         };
         Q::from_node(Node::Text {
             column: self.column,

@@ -156,7 +156,8 @@ impl<M: Model> QuerySet<M> {
     /// The `SELECT` this query set runs for [`all`](QuerySet::all), and its
     /// bound values: for logs, tests and benchmarks.
     pub fn to_sql(&self) -> (String, Vec<Value>) {
-        let mut w = Writer::new(&Sqlite, 64 + 24 * M::META.fields.len());
+        // `select` reserves what the statement needs.
+        let mut w = Writer::new(&Sqlite, 0);
         w.select(&self.query(), Select::Rows);
         w.finish()
     }
