@@ -135,13 +135,16 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
     }
 
     /// The model's qualified column list, built once.
-    fn select_list(&mut self, meta: &ModelMeta, cache: &StatementCache) {
-        let list = cache.select_list.get_or_init(|| {
+    fn cached_select_list(&self, meta: &ModelMeta, cache: &'static StatementCache) -> &'static str {
+        cache.select_list.get_or_init(|| {
             let mut w = Writer::new(self.d, 32 * meta.fields.len());
             w.columns(meta, true);
             w.sql
-        });
-        self.sql.reserve(list.len() + 256);
+        })
+    }
+
+    fn select_list(&mut self, meta: &ModelMeta, cache: &'static StatementCache) {
+        let list = self.cached_select_list(meta, cache);
         self.sql.push_str(list);
     }
 
@@ -303,6 +306,10 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
 
     /// `SELECT <what> FROM "t" [WHERE] [ORDER BY] [LIMIT/OFFSET]`.
     pub fn select(&mut self, q: &Query<'a>, what: Select) {
+        // One allocation for the statement: the column list and room for the rest.
+        let list = self.cached_select_list(q.meta, q.cache);
+        self.sql.reserve(list.len() + 256);
+        self.params.reserve(4);
         self.push("SELECT ");
         match what {
             Select::Rows => self.select_list(q.meta, q.cache),

@@ -61,24 +61,31 @@ pub(crate) fn all<M: Model>(db: &Db, q: &Query<'_>) -> Result<Vec<M>> {
 
 pub(crate) fn get<M: Model>(db: &Db, q: &Query<'_>) -> Result<M> {
     let (sql, params) = compile(db, |w| w.select(q, Select::Rows));
-    let mut found = None;
-    let mut count = 0;
-    for_each_row(db, &sql, &params, |m: M| {
-        count += 1;
-        if found.is_none() {
-            found = Some(m);
-        }
-        count < GET_LIMIT
-    })?;
-    match (found, count) {
-        (Some(m), 1) => Ok(m),
-        (None, _) => Err(Error::DoesNotExist {
+    let err = |e| Error::sqlite(e, &sql);
+    let mut stmt = prepare(db, &sql)?;
+    let mut rows = stmt.query(params_from_iter(&params)).map_err(err)?;
+    let Some(row) = rows.next().map_err(err)? else {
+        return Err(Error::DoesNotExist {
             model: M::META.name,
-        }),
-        (Some(_), count) => Err(Error::MultipleObjectsReturned {
+        });
+    };
+    let found = M::from_row(row).map_err(err)?;
+    // Equality on the primary key or a unique column can't match twice;
+    // otherwise count further rows (without reading them), as Django does.
+    if q.filter.pins_one_row(M::META) {
+        return Ok(found);
+    }
+    let mut count = 1;
+    while count < GET_LIMIT && rows.next().map_err(err)?.is_some() {
+        count += 1;
+    }
+    if count == 1 {
+        Ok(found)
+    } else {
+        Err(Error::MultipleObjectsReturned {
             model: M::META.name,
             count,
-        }),
+        })
     }
 }
 

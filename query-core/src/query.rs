@@ -117,6 +117,28 @@ impl Node {
         }
     }
 
+    /// Whether at most one row can match: an equality on the primary key or
+    /// a unique column, alone or inside an `AND`. Rows are unique by those
+    /// columns, so `get` needs no second look.
+    pub(crate) fn pins_one_row(&self, meta: &crate::model::ModelMeta) -> bool {
+        match self {
+            Node::Cmp {
+                column,
+                op: Cmp::Eq,
+                value,
+                ..
+            } => {
+                *value != Value::Null
+                    && meta
+                        .fields
+                        .iter()
+                        .any(|f| f.column == *column && (f.primary_key || f.unique))
+            }
+            Node::And(nodes) => nodes.iter().any(|n| n.pins_one_row(meta)),
+            _ => false,
+        }
+    }
+
     fn combine(self, other: Node, and: bool) -> Node {
         match (self, other) {
             (Node::Empty, n) | (n, Node::Empty) => n,
