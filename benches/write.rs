@@ -266,4 +266,82 @@ fn main() {
         ],
         since,
     );
+    paired_ratios(&db);
+}
+
+/// The interleaved measurement of every group (see `common::Paired`).
+fn paired_ratios(db: &Db) {
+    use common::{Paired, paired_wanted, timed_batched};
+    if paired_wanted("insert_1000") || paired_wanted("update") {
+        println!("\npaired ratios (interleaved rounds, median of per-round ratios):");
+    }
+    if paired_wanted("insert_1000") {
+        let p = Paired::run(
+            vec![
+                (
+                    "query",
+                    Box::new(timed_batched(
+                        || fresh_models(db),
+                        |rows| create_loop_query(db, rows),
+                    )),
+                ),
+                (
+                    "rusqlite",
+                    Box::new(timed_batched(
+                        || fresh_plain(db),
+                        |rows| create_loop_rusqlite(db, rows),
+                    )),
+                ),
+                (
+                    "query_bulk",
+                    Box::new(timed_batched(
+                        || fresh_models(db),
+                        |rows| bulk_query(db, rows),
+                    )),
+                ),
+                (
+                    "rusqlite_bulk",
+                    Box::new(timed_batched(
+                        || fresh_plain(db),
+                        |rows| bulk_rusqlite(db, rows),
+                    )),
+                ),
+            ],
+            common::PAIRED_BUDGET * 2,
+        );
+        p.print(
+            "insert_1000",
+            &[
+                ("query", "rusqlite", "<= 1.10x (create loop)"),
+                (
+                    "query_bulk",
+                    "rusqlite",
+                    "<= 0.80x (bulk vs per-row baseline)",
+                ),
+                (
+                    "rusqlite_bulk",
+                    "rusqlite",
+                    "reference (issue: about 0.74x)",
+                ),
+            ],
+        );
+        reset_inserts(db);
+    }
+    if paired_wanted("update") {
+        let p = Paired::run(
+            vec![
+                (
+                    "query",
+                    Box::new(timed_batched(|| restore_qty(db), |()| update_query(db))),
+                ),
+                (
+                    "rusqlite",
+                    Box::new(timed_batched(|| restore_qty(db), |()| update_rusqlite(db))),
+                ),
+            ],
+            common::PAIRED_BUDGET,
+        );
+        p.print("update", &[("query", "rusqlite", "<= 1.03x")]);
+        restore_qty(db);
+    }
 }

@@ -141,7 +141,7 @@ pub struct Ratio {
 /// Where criterion writes its results: `$CRITERION_HOME`, else
 /// `<target dir>/criterion`, the target dir being found from this
 /// executable's path (`<target>/release/deps/<bench>-<hash>`).
-fn criterion_dir() -> Option<PathBuf> {
+pub fn criterion_dir() -> Option<PathBuf> {
     if let Some(home) = std::env::var_os("CRITERION_HOME") {
         return Some(PathBuf::from(home));
     }
@@ -208,6 +208,217 @@ pub fn print_ratios(rows: &[Ratio], since: SystemTime) {
         println!("\nratios (criterion medians of this run):");
         for l in lines {
             println!("  {l}");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Interleaved ("paired") measurement.
+//
+// Criterion measures one function after the other; on a small shared machine
+// a burst of load during one of them moves the ratio by more than the 3 %
+// the targets allow. This measurement alternates the sides in short rounds
+// (a few milliseconds each, the order rotating every round) and reports the
+// median over rounds of the per-round ratio, which such drift cancels out of.
+
+/// One side of an interleaved measurement: called with a number of
+/// iterations `n`, runs the workload `n` times and returns the time spent in
+/// the measured part only (untimed setup is left out).
+pub type Side<'a> = Box<dyn FnMut(u64) -> Duration + 'a>;
+
+/// Times `n` calls of `f`.
+pub fn timed<T>(mut f: impl FnMut() -> T) -> impl FnMut(u64) -> Duration {
+    move |n| {
+        let start = std::time::Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(f());
+        }
+        start.elapsed()
+    }
+}
+
+/// Times `n` calls of `routine`, each on a fresh input from the untimed
+/// `setup`.
+pub fn timed_batched<I, T>(
+    mut setup: impl FnMut() -> I,
+    mut routine: impl FnMut(I) -> T,
+) -> impl FnMut(u64) -> Duration {
+    move |n| {
+        let mut total = Duration::ZERO;
+        for _ in 0..n {
+            let input = setup();
+            let start = std::time::Instant::now();
+            let out = routine(std::hint::black_box(input));
+            total += start.elapsed();
+            drop(std::hint::black_box(out));
+        }
+        total
+    }
+}
+
+/// Per-round times of every side, in ns per iteration.
+pub struct Paired {
+    names: Vec<&'static str>,
+    rounds: Vec<Vec<f64>>,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let m = v.len() / 2;
+    if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        (v[m - 1] + v[m]) / 2.0
+    }
+}
+
+impl Paired {
+    /// Runs the sides interleaved for about `budget` in total.
+    pub fn run(mut sides: Vec<(&'static str, Side<'_>)>, budget: Duration) -> Paired {
+        const ROUND: Duration = Duration::from_millis(2);
+        // Calibrate: iterations per round so that one side's batch takes
+        // about ROUND (at least one iteration); this also warms up.
+        let mut per_round = Vec::new();
+        for (_, f) in &mut sides {
+            let mut n = 1u64;
+            loop {
+                let t = f(n);
+                if t >= ROUND / 4 || n >= 1 << 20 {
+                    let per_iter = t.as_secs_f64() / n as f64;
+                    per_round.push(((ROUND.as_secs_f64() / per_iter) as u64).max(1));
+                    break;
+                }
+                n *= 2;
+            }
+        }
+        let mut rounds = Vec::new();
+        let start = std::time::Instant::now();
+        let k = sides.len();
+        let mut r = 0;
+        while start.elapsed() < budget || rounds.len() < 5 {
+            let mut times = vec![0.0; k];
+            for j in 0..k {
+                let s = (j + r) % k; // rotate who goes first
+                let n = per_round[s];
+                times[s] = sides[s].1(n).as_secs_f64() * 1e9 / n as f64;
+            }
+            rounds.push(times);
+            r += 1;
+        }
+        Paired {
+            names: sides.iter().map(|(n, _)| *n).collect(),
+            rounds,
+        }
+    }
+
+    fn index(&self, name: &str) -> usize {
+        self.names
+            .iter()
+            .position(|n| *n == name)
+            .expect("side name")
+    }
+
+    /// Median time per iteration of side `name`, in ns.
+    pub fn median_ns(&self, name: &str) -> f64 {
+        let i = self.index(name);
+        median(self.rounds.iter().map(|r| r[i]).collect())
+    }
+
+    /// Median over rounds of `numerator / denominator`.
+    pub fn ratio(&self, numerator: &str, denominator: &str) -> f64 {
+        let (a, b) = (self.index(numerator), self.index(denominator));
+        median(self.rounds.iter().map(|r| r[a] / r[b]).collect())
+    }
+
+    /// Prints one line per `(numerator, denominator, target)`, and records
+    /// it as `<criterion dir>/<group>/paired_<numerator>_<denominator>.txt`
+    /// (`ratio numerator_ns denominator_ns rounds`) for `benches/ratios.sh`.
+    pub fn print(&self, group: &str, rows: &[(&str, &str, &str)]) {
+        for (n, d, target) in rows {
+            if let Some(dir) = criterion_dir() {
+                let dir = dir.join(group);
+                let _ = fs::create_dir_all(&dir).and_then(|()| {
+                    fs::write(
+                        dir.join(format!("paired_{n}_{d}.txt")),
+                        format!(
+                            "{} {} {} {}\n",
+                            self.ratio(n, d),
+                            self.median_ns(n),
+                            self.median_ns(d),
+                            self.rounds.len()
+                        ),
+                    )
+                });
+            }
+            println!(
+                "  {:<12} {:>13} / {:<14} {:>11} / {:<11} = {:>6.3}x   target {}   ({} rounds)",
+                group,
+                n,
+                d,
+                human(self.median_ns(n)),
+                human(self.median_ns(d)),
+                self.ratio(n, d),
+                target,
+                self.rounds.len()
+            );
+        }
+    }
+}
+
+/// Budget of each paired measurement.
+pub const PAIRED_BUDGET: Duration = Duration::from_millis(2500);
+
+/// Whether the paired section should measure `group`: not in criterion's
+/// `--test`/`--list` modes, and only groups the command line's filter (a
+/// substring of `group/function`, as criterion takes it) selects.
+pub fn paired_wanted(group: &str) -> bool {
+    // Criterion's options that take a value.
+    const WITH_VALUE: &[&str] = &[
+        "--color",
+        "-c",
+        "--save-baseline",
+        "-s",
+        "--baseline",
+        "-b",
+        "--baseline-lenient",
+        "--load-baseline",
+        "--sample-size",
+        "--warm-up-time",
+        "--measurement-time",
+        "--nresamples",
+        "--noise-threshold",
+        "--confidence-level",
+        "--significance-level",
+        "--profile-time",
+        "--plotting-backend",
+        "--output-format",
+        "--format",
+    ];
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args
+        .iter()
+        .any(|a| a == "--test" || a == "--list" || a == "--profile-time")
+    {
+        return false;
+    }
+    let mut filter = None;
+    let mut skip = false;
+    for a in &args {
+        if skip {
+            skip = false;
+        } else if WITH_VALUE.contains(&a.as_str()) {
+            skip = true;
+        } else if !a.starts_with('-') {
+            filter = Some(a.as_str());
+        }
+    }
+    match filter {
+        None => true,
+        // A filter naming one function ("top10/query") still gets the
+        // group's pair; criterion's `--exact` is treated the same way.
+        Some(f) => {
+            let f = f.split('/').next().unwrap_or(f);
+            group.contains(f) || f.contains(group)
         }
     }
 }
