@@ -51,10 +51,6 @@ pub(crate) struct Writer<'d, 'a, D: Dialect> {
     d: &'d D,
 }
 
-fn clamp(n: u64) -> Value {
-    Value::Integer(i64::try_from(n).unwrap_or(i64::MAX))
-}
-
 impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
     pub fn new(d: &'d D, capacity: usize) -> Self {
         Writer {
@@ -293,15 +289,8 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
     }
 
     fn limit_offset(&mut self, limit: Option<u64>, offset: u64) {
-        let l = limit.map(|l| {
-            self.params.push(Cow::Owned(clamp(l)));
-            self.params.len()
-        });
-        let o = (offset > 0).then(|| {
-            self.params.push(Cow::Owned(clamp(offset)));
-            self.params.len()
-        });
-        self.d.limit_offset(&mut self.sql, l, o);
+        self.d
+            .limit_offset(&mut self.sql, limit, (offset > 0).then_some(offset));
     }
 
     /// `SELECT <what> FROM "t" [WHERE] [ORDER BY] [LIMIT/OFFSET]`.

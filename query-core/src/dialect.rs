@@ -67,9 +67,14 @@ pub trait Dialect {
     /// Appended after `CREATE TABLE (...)`.
     fn table_options(&self) -> &'static str;
 
-    /// The `LIMIT`/`OFFSET` clause, given the numbers of the placeholders
-    /// bound to the limit and the offset (each absent when there is none).
-    fn limit_offset(&self, out: &mut String, limit: Option<usize>, offset: Option<usize>);
+    /// The `LIMIT`/`OFFSET` clause (each absent when there is none).
+    ///
+    /// The two are typed integers, written as literals rather than bound:
+    /// they are part of the query's structure (Django writes them as literals
+    /// too), and SQLite re-plans a statement whose `LIMIT` is a bound
+    /// parameter every time it runs (measured: top10 went from 2.3× to 1.0×
+    /// the hand-written query).
+    fn limit_offset(&self, out: &mut String, limit: Option<u64>, offset: Option<u64>);
 
     /// How an `INSERT` learns the key it assigned.
     fn insert_id(&self) -> InsertId;
@@ -137,11 +142,12 @@ impl Dialect for Sqlite {
         out.push('?');
     }
 
-    // Text lookups compare bytes: `instr` and `substr` on the value cast to a
-    // BLOB (the needle is bound as text, so logs show it as text). Unlike LIKE
-    // (which folds ASCII case in SQLite) and GLOB (which stops at a NUL
-    // character), this is exact for every string and needs no escaping: `%`,
-    // `_`, `*`, `?`, `[` and `\` are ordinary bytes.
+    // Text lookups compare bytes: `instr` for contains and startswith, and
+    // `substr` on the value cast to a BLOB for endswith (the needle is bound
+    // as text, so logs show it as text). Unlike LIKE (which folds ASCII case
+    // in SQLite) and GLOB (which stops at a NUL character), this is exact for
+    // every string and needs no escaping: `%`, `_`, `*`, `?`, `[` and `\`
+    // are ordinary bytes.
     fn text_lookup<'a>(
         &self,
         out: &mut String,
@@ -173,9 +179,19 @@ impl Dialect for Sqlite {
                 params.push(Cow::Borrowed(needle));
             }
             TextOp::Contains | TextOp::StartsWith => {
+                // instr compares the bytes of two texts by length, NUL
+                // included; its result counts characters, and only "found"
+                // and "found at 1" matter here.
                 out.push_str("instr(");
-                self.column_bytes(out, column, case_insensitive);
-                out.push_str(", CAST(? AS BLOB)) ");
+                if case_insensitive {
+                    out.push_str(CASEFOLD_FUNCTION);
+                    out.push('(');
+                    out.push_str(column);
+                    out.push(')');
+                } else {
+                    out.push_str(column);
+                }
+                out.push_str(", ?) ");
                 out.push_str(if op == TextOp::Contains { "> 0" } else { "= 1" });
                 params.push(Cow::Borrowed(needle));
             }
@@ -227,22 +243,19 @@ impl Dialect for Sqlite {
         " STRICT"
     }
 
-    fn limit_offset(&self, out: &mut String, limit: Option<usize>, offset: Option<usize>) {
+    fn limit_offset(&self, out: &mut String, limit: Option<u64>, offset: Option<u64>) {
+        use std::fmt::Write;
+        // SQLite takes a signed 64-bit LIMIT; larger means "no limit" anyway.
+        let clamp = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
         match (limit, offset) {
             (None, None) => {}
             (Some(l), None) => {
-                out.push_str(" LIMIT ");
-                self.placeholder(out, l);
+                let _ = write!(out, " LIMIT {}", clamp(l));
             }
             (l, Some(o)) => {
                 // SQLite needs a LIMIT before OFFSET; -1 means none.
-                out.push_str(" LIMIT ");
-                match l {
-                    Some(l) => self.placeholder(out, l),
-                    None => out.push_str("-1"),
-                }
-                out.push_str(" OFFSET ");
-                self.placeholder(out, o);
+                let l = l.map_or(-1, clamp);
+                let _ = write!(out, " LIMIT {l} OFFSET {}", clamp(o));
             }
         }
     }

@@ -257,7 +257,7 @@ pub(crate) fn bulk_insert<M: Model>(db: &Db, mut objs: Vec<M>) -> Result<Vec<M>>
         obj.pre_save(true);
     }
     let columns = meta.fields.len().max(1);
-    let per_statement = (db.dialect().max_parameters() / columns).clamp(1, 500);
+    let per_statement = (db.dialect().max_parameters() / columns).max(1);
     db.atomic(|db| {
         // Objects with an unset automatic key get consecutive keys from one
         // multi-row INSERT: SQLite assigns them in VALUES order, so the last

@@ -139,7 +139,9 @@ impl<M: Model> QuerySet<M> {
         self
     }
 
-    /// At most `n` rows: `LIMIT ?`. With [`offset`](QuerySet::offset),
+    /// At most `n` rows: `LIMIT n`, an integer literal (see
+    /// [`Dialect::limit_offset`](crate::Dialect::limit_offset) for why it is
+    /// not bound). With [`offset`](QuerySet::offset),
     /// Django's `qs[offset:offset + n]`; the order of the two calls does not
     /// matter.
     pub fn limit(mut self, n: usize) -> Self {
@@ -164,7 +166,7 @@ impl<M: Model> QuerySet<M> {
 
     /// Runs the query and returns every row.
     ///
-    /// SQL: `SELECT <columns> FROM "t" [WHERE ...] [ORDER BY ...] [LIMIT ? OFFSET ?]`.
+    /// SQL: `SELECT <columns> FROM "t" [WHERE ...] [ORDER BY ...] [LIMIT n OFFSET m]`.
     pub fn all(&self, db: &Db) -> Result<Vec<M>> {
         exec::all(db, &self.query())
     }
@@ -227,7 +229,7 @@ impl<M: Model> QuerySet<M> {
     /// number of rows changed. `auto_now` fields are not touched (as in Django).
     ///
     /// SQL: `UPDATE "t" SET "c" = ?, ... [WHERE ...]`; of a sliced query set,
-    /// `WHERE "pk" IN (SELECT "pk" ... LIMIT ? OFFSET ?)`.
+    /// `WHERE "pk" IN (SELECT "pk" ... LIMIT n OFFSET m)`.
     pub fn update(&self, db: &Db, assignments: impl Assignments<M>) -> Result<usize> {
         let mut list = Vec::new();
         assignments.push_assignments(&mut list);
@@ -237,7 +239,7 @@ impl<M: Model> QuerySet<M> {
     /// Deletes every matching row; returns how many were deleted.
     ///
     /// SQL: `DELETE FROM "t" [WHERE ...]`; of a sliced query set,
-    /// `WHERE "pk" IN (SELECT "pk" ... LIMIT ? OFFSET ?)`.
+    /// `WHERE "pk" IN (SELECT "pk" ... LIMIT n OFFSET m)`.
     pub fn delete(&self, db: &Db) -> Result<usize> {
         exec::delete(db, &self.query())
     }
