@@ -28,8 +28,8 @@ fn sea_query_top10(max_price: i64, needle: &str) -> (String, sea_query::Values) 
         // What `contains` compiles to: a byte-wise `instr` (see the README).
         .and_where(
             Func::cust("instr")
-                .arg(Expr::col(("product", "name")).cast_as("BLOB"))
-                .arg(Expr::val(needle).cast_as("BLOB"))
+                .arg(Expr::col(("product", "name")))
+                .arg(Expr::val(needle))
                 .gt(Expr::custom_keyword("0")),
         )
         .order_by(("product", "price"), Order::Desc)

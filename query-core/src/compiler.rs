@@ -52,6 +52,16 @@ pub(crate) struct Writer<'d, 'a, D: Dialect> {
 }
 
 impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
+    /// A writer appending to `sql` (emptied first).
+    pub fn with_buffer(d: &'d D, mut sql: String) -> Self {
+        sql.clear();
+        Writer {
+            sql,
+            params: Vec::new(),
+            d,
+        }
+    }
+
     pub fn new(d: &'d D, capacity: usize) -> Self {
         Writer {
             sql: String::with_capacity(capacity),
@@ -108,7 +118,13 @@ fn qualified_name<'q, D: Dialect>(d: &D, q: &Query<'q>, column: &str) -> Option<
             })
             .collect()
     });
-    let i = meta.fields.iter().position(|f| f.column == column)?;
+    // The derive writes the same literal for a field's constant and its
+    // metadata, usually merged into one address: try that first.
+    let i = meta
+        .fields
+        .iter()
+        .position(|f| std::ptr::eq(f.column, column))
+        .or_else(|| meta.fields.iter().position(|f| f.column == column))?;
     Some(&names[i])
 }
 

@@ -1,5 +1,6 @@
 //! `Db`: a SQLite connection set up the way an application should have it.
 
+use std::cell::Cell;
 use std::path::Path;
 use std::time::Duration;
 
@@ -24,9 +25,19 @@ const STATEMENT_CACHE: usize = 256;
 /// journaling for files (readers don't block the writer), a busy timeout of
 /// five seconds, foreign keys on, `synchronous = NORMAL` (safe with WAL), and
 /// a Unicode case-folding SQL function that the `i` lookups use.
-#[derive(Debug)]
 pub struct Db {
     conn: Connection,
+    /// A statement-text buffer reused from one query to the next, so that
+    /// compiling a query allocates nothing once the buffer has grown.
+    sql_buffer: Cell<String>,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("conn", &self.conn)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Db {
@@ -83,12 +94,35 @@ impl Db {
                 })
             },
         )?;
-        Ok(Db { conn })
+        Ok(Db {
+            conn,
+            sql_buffer: Cell::new(String::new()),
+        })
     }
 
     /// The underlying rusqlite connection, for anything this crate does not do.
     pub fn connection(&self) -> &Connection {
         &self.conn
+    }
+
+    /// Takes the statement-text buffer (empty; a fresh one if it is in use).
+    pub(crate) fn take_sql_buffer(&self) -> String {
+        let mut buf = self.sql_buffer.take();
+        buf.clear();
+        buf
+    }
+
+    /// Gives the statement-text buffer back for the next query.
+    pub(crate) fn return_sql_buffer(&self, buf: String) {
+        // Keep the larger of the two, and never hoard a huge one.
+        if buf.capacity() <= 64 * 1024 {
+            let old = self.sql_buffer.take();
+            self.sql_buffer.set(if old.capacity() > buf.capacity() {
+                old
+            } else {
+                buf
+            });
+        }
     }
 
     /// The SQL dialect of this database.

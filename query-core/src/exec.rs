@@ -22,13 +22,33 @@ fn prepare<'c>(db: &'c Db, sql: &str) -> Result<CachedStatement<'c>> {
         .map_err(|e| Error::sqlite(e, sql))
 }
 
-fn compile<'a>(
-    db: &Db,
+/// A compiled statement's text, in the `Db`'s reusable buffer.
+struct Sql<'db> {
+    text: String,
+    db: &'db Db,
+}
+
+impl std::ops::Deref for Sql<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.text
+    }
+}
+
+impl Drop for Sql<'_> {
+    fn drop(&mut self) {
+        self.db.return_sql_buffer(std::mem::take(&mut self.text));
+    }
+}
+
+fn compile<'a, 'db>(
+    db: &'db Db,
     f: impl FnOnce(&mut Writer<'_, 'a, crate::dialect::Sqlite>),
-) -> (String, Vec<Cow<'a, Value>>) {
-    let mut w = Writer::new(db.dialect(), 0);
+) -> (Sql<'db>, Vec<Cow<'a, Value>>) {
+    let mut w = Writer::with_buffer(db.dialect(), db.take_sql_buffer());
     f(&mut w);
-    w.finish_borrowed()
+    let (text, params) = w.finish_borrowed();
+    (Sql { text, db }, params)
 }
 
 /// Runs a query and maps each row until `each` says stop.
@@ -51,7 +71,8 @@ fn for_each_row<M: Model>(
 
 pub(crate) fn all<M: Model>(db: &Db, q: &Query<'_>) -> Result<Vec<M>> {
     let (sql, params) = compile(db, |w| w.select(q, Select::Rows));
-    let mut out = Vec::new();
+    // A sliced query says how many rows to expect.
+    let mut out = Vec::with_capacity(q.limit.map_or(0, |l| l.min(1024) as usize));
     for_each_row(db, &sql, &params, |m| {
         out.push(m);
         true
@@ -156,7 +177,7 @@ fn cached<'c>(
     slot: &'c std::sync::OnceLock<String>,
     build: impl FnOnce(&mut Writer<'_, '_, crate::dialect::Sqlite>),
 ) -> &'c str {
-    slot.get_or_init(|| compile(db, build).0)
+    slot.get_or_init(|| compile(db, build).0.to_owned())
 }
 
 /// Runs an INSERT of the objects (one statement); returns the last inserted
