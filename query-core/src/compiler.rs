@@ -5,13 +5,13 @@ use std::borrow::Cow;
 
 use crate::dialect::Dialect;
 use crate::model::{ModelMeta, StatementCache};
-use crate::query::{Assignment, Cmp, Node};
+use crate::query::{Assignment, Cmp, Col, Node};
 use crate::value::Value;
 
 /// An `ORDER BY` term: column and direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct OrderTerm {
-    pub column: &'static str,
+    pub column: Col,
     pub desc: bool,
 }
 
@@ -97,16 +97,16 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
 
     /// `"table"."column"` of one of the query's model's columns, quoted once
     /// per program.
-    fn qualified(&mut self, q: &Query<'_>, column: &str) {
+    fn qualified(&mut self, q: &Query<'_>, column: Col) {
         match qualified_name(self.d, q, column) {
             Some(name) => self.sql.push_str(name),
-            None => self.column(q.meta.table, column),
+            None => self.column(q.meta.table, column.name),
         }
     }
 }
 
 /// The cached `"table"."column"` of `column`, if it is one of the model's.
-fn qualified_name<'q, D: Dialect>(d: &D, q: &Query<'q>, column: &str) -> Option<&'static str> {
+fn qualified_name<D: Dialect>(d: &D, q: &Query<'_>, column: Col) -> Option<&'static str> {
     let meta = q.meta;
     let names = q.cache.qualified.get_or_init(|| {
         meta.fields
@@ -118,14 +118,7 @@ fn qualified_name<'q, D: Dialect>(d: &D, q: &Query<'q>, column: &str) -> Option<
             })
             .collect()
     });
-    // The derive writes the same literal for a field's constant and its
-    // metadata, usually merged into one address: try that first.
-    let i = meta
-        .fields
-        .iter()
-        .position(|f| std::ptr::eq(f.column, column))
-        .or_else(|| meta.fields.iter().position(|f| f.column == column))?;
-    Some(&names[i])
+    names.get(column.index).map(String::as_str)
 }
 
 impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
@@ -185,7 +178,7 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
                     self.push("1 = 1");
                     return;
                 }
-                self.qualified(q, column);
+                self.qualified(q, *column);
                 let op = match op {
                     Cmp::Eq => "=",
                     Cmp::Ne => self.d.distinct_from(),
@@ -207,11 +200,11 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
                 ..
             } => {
                 let owned;
-                let column = match qualified_name(self.d, q, column) {
+                let column = match qualified_name(self.d, q, *column) {
                     Some(name) => name,
                     None => {
                         let mut s = String::new();
-                        self.d.column(&mut s, q.meta.table, column);
+                        self.d.column(&mut s, q.meta.table, column.name);
                         owned = s;
                         &owned
                     }
@@ -231,7 +224,7 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
                     self.push("0 = 1");
                     return;
                 }
-                self.qualified(q, column);
+                self.qualified(q, *column);
                 self.push(" IN (");
                 for (i, v) in values.iter().enumerate() {
                     if i > 0 {
@@ -242,14 +235,14 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
                 self.push(")");
             }
             Node::Range { column, lo, hi, .. } => {
-                self.qualified(q, column);
+                self.qualified(q, *column);
                 self.push(" BETWEEN ");
                 self.param(Cow::Borrowed(lo));
                 self.push(" AND ");
                 self.param(Cow::Borrowed(hi));
             }
             Node::IsNull { column, is_null } => {
-                self.qualified(q, column);
+                self.qualified(q, *column);
                 self.push(if *is_null { " IS NULL" } else { " IS NOT NULL" });
             }
             Node::And(nodes) | Node::Or(nodes) => {
@@ -319,7 +312,7 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
         match what {
             Select::Rows => self.select_list(q.meta, q.cache),
             Select::One => self.push("1"),
-            Select::Pk => self.qualified(q, q.meta.pk_field().column),
+            Select::Pk => self.qualified(q, pk_col(q.meta)),
         }
         self.push(" FROM ");
         self.table(q);
@@ -371,7 +364,7 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
     fn write_target(&mut self, q: &Query<'a>) {
         if q.is_sliced() {
             self.push(" WHERE ");
-            self.qualified(q, q.meta.pk_field().column);
+            self.qualified(q, pk_col(q.meta));
             self.push(" IN (");
             self.select(q, Select::Pk);
             self.push(")");
@@ -469,5 +462,13 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
         self.ident(meta.pk_field().column);
         self.push(" = ");
         self.d.placeholder(&mut self.sql, 1);
+    }
+}
+
+/// The primary key of a model, as a column reference.
+pub(crate) fn pk_col(meta: &ModelMeta) -> Col {
+    Col {
+        name: meta.pk_field().column,
+        index: meta.pk,
     }
 }

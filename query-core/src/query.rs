@@ -15,7 +15,7 @@ use crate::value::{FieldType, IntoValue, Nullable, Ordered, TextLookup, Value};
 /// methods on it; each exists only for the field types where it makes sense
 /// and takes only values of the field's type.
 pub struct Field<M, T> {
-    column: &'static str,
+    column: Col,
     _marker: PhantomData<fn() -> (M, T)>,
 }
 
@@ -28,8 +28,15 @@ impl<M, T> Copy for Field<M, T> {}
 
 impl<M, T> fmt::Debug for Field<M, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Field").field(&self.column).finish()
+        f.debug_tuple("Field").field(&self.column.name).finish()
     }
+}
+
+/// A column of a model: its SQL name and its index in `META.fields`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Col {
+    pub name: &'static str,
+    pub index: usize,
 }
 
 /// The kind of a comparison between a column and one value.
@@ -62,13 +69,13 @@ pub(crate) enum Node {
     /// `Q::new()`: no condition. Vanishes when combined with `&` or `|`.
     Empty,
     Cmp {
-        column: &'static str,
+        column: Col,
         nullable: bool,
         op: Cmp,
         value: Value,
     },
     Text {
-        column: &'static str,
+        column: Col,
         nullable: bool,
         op: TextOp,
         case_insensitive: bool,
@@ -76,18 +83,18 @@ pub(crate) enum Node {
         needle: Value,
     },
     In {
-        column: &'static str,
+        column: Col,
         nullable: bool,
         values: Vec<Value>,
     },
     Range {
-        column: &'static str,
+        column: Col,
         nullable: bool,
         lo: Value,
         hi: Value,
     },
     IsNull {
-        column: &'static str,
+        column: Col,
         is_null: bool,
     },
     And(Vec<Node>),
@@ -131,8 +138,8 @@ impl Node {
                 *value != Value::Null
                     && meta
                         .fields
-                        .iter()
-                        .any(|f| f.column == *column && (f.primary_key || f.unique))
+                        .get(column.index)
+                        .is_some_and(|f| f.primary_key || f.unique)
             }
             Node::And(nodes) => nodes.iter().any(|n| n.pins_one_row(meta)),
             _ => false,
@@ -285,17 +292,21 @@ impl<M> Not for Q<M> {
 
 impl<M, T> Field<M, T> {
     #[doc(hidden)]
-    /// Used by the derive: the column's name in SQL.
-    pub const fn new(column: &'static str) -> Self {
+    /// Used by the derive: the field's index in `META.fields` and its
+    /// column's name in SQL.
+    pub const fn new(index: usize, column: &'static str) -> Self {
         Field {
-            column,
+            column: Col {
+                name: column,
+                index,
+            },
             _marker: PhantomData,
         }
     }
 
     /// The column's name.
     pub const fn column(&self) -> &'static str {
-        self.column
+        self.column.name
     }
 }
 
@@ -477,7 +488,7 @@ impl<M: Model, T: FieldType> Field<M, T> {
     /// `qty.set(0)`. An `Option` field takes a value or `None`.
     pub fn set(self, value: impl IntoValue<T>) -> Assignment<M> {
         Assignment {
-            column: self.column,
+            column: self.column.name,
             value: value.into_value(),
             _marker: PhantomData,
         }
@@ -494,13 +505,13 @@ impl<M: Model, T: FieldType> Neg for Field<M, T> {
 
 /// One `ORDER BY` term of model `M`.
 pub struct Order<M> {
-    pub(crate) column: &'static str,
+    pub(crate) column: Col,
     pub(crate) desc: bool,
     _marker: PhantomData<fn() -> M>,
 }
 
 impl<M> Order<M> {
-    fn new(column: &'static str, desc: bool) -> Self {
+    fn new(column: Col, desc: bool) -> Self {
         Order {
             column,
             desc,
@@ -518,7 +529,12 @@ impl<M> Copy for Order<M> {}
 
 impl<M> fmt::Debug for Order<M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}{}", if self.desc { "-" } else { "" }, self.column)
+        write!(
+            f,
+            "{}{}",
+            if self.desc { "-" } else { "" },
+            self.column.name
+        )
     }
 }
 

@@ -261,7 +261,7 @@ impl<M: Model> QuerySet<M> {
 
 fn pk_order<M: Model>(desc: bool) -> OrderTerm {
     OrderTerm {
-        column: M::META.pk_field().column,
+        column: crate::compiler::pk_col(M::META),
         desc,
     }
 }

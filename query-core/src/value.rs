@@ -138,13 +138,27 @@ pub const fn column_ops<T: FieldType>() -> ColumnOps<T> {
         ColumnOps {
             sql_type: T::SQL_TYPE,
             nullable: T::NULLABLE,
-            get: |row, index| row.get(index),
-            bind: |stmt, index, value| stmt.raw_bind_parameter(index, value),
+            get: get_column::<T>,
+            bind: bind_column::<T>,
             value: to_value::<T>,
             text: text_of::<T>,
             now: T::now,
         }
     }
+}
+
+#[inline(always)]
+fn get_column<T: FieldType>(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<T> {
+    row.get(index)
+}
+
+#[inline(always)]
+fn bind_column<T: FieldType>(
+    stmt: &mut rusqlite::Statement<'_>,
+    index: usize,
+    value: &T,
+) -> rusqlite::Result<()> {
+    stmt.raw_bind_parameter(index, value)
 }
 
 /// The text of a value stored as text; `None` for NULL and non-text values.

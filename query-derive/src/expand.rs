@@ -157,7 +157,7 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
         let doc = format!("The `{field_name}` field of [`{name_str}`] (column `{column}`).");
         consts.push(quote! {
             #[doc = #doc]
-            pub const #ident: ::query::Field<super::#name, #ty> = ::query::Field::new(#column);
+            pub const #ident: ::query::Field<super::#name, #ty> = ::query::Field::new(#i, #column);
         });
     }
 
