@@ -91,6 +91,28 @@ pub trait Dialect {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Sqlite;
 
+/// Appends an integer's decimal digits (without `fmt`'s machinery: this is on
+/// the path of every sliced query).
+fn push_int(out: &mut String, n: i64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut v = n.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push('-');
+    }
+    for &b in &buf[i..] {
+        out.push(char::from(b));
+    }
+}
+
 /// Unicode case folding: uppercase then lowercase, per character.
 ///
 /// This is close to Unicode full case folding (`ß`, `ẞ` and `SS` fold alike,
@@ -244,18 +266,20 @@ impl Dialect for Sqlite {
     }
 
     fn limit_offset(&self, out: &mut String, limit: Option<u64>, offset: Option<u64>) {
-        use std::fmt::Write;
         // SQLite takes a signed 64-bit LIMIT; larger means "no limit" anyway.
         let clamp = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
         match (limit, offset) {
             (None, None) => {}
             (Some(l), None) => {
-                let _ = write!(out, " LIMIT {}", clamp(l));
+                out.push_str(" LIMIT ");
+                push_int(out, clamp(l));
             }
             (l, Some(o)) => {
                 // SQLite needs a LIMIT before OFFSET; -1 means none.
-                let l = l.map_or(-1, clamp);
-                let _ = write!(out, " LIMIT {l} OFFSET {}", clamp(o));
+                out.push_str(" LIMIT ");
+                push_int(out, l.map_or(-1, clamp));
+                out.push_str(" OFFSET ");
+                push_int(out, clamp(o));
             }
         }
     }
@@ -293,5 +317,26 @@ impl Dialect for Sqlite {
                 out.push('\'');
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_are_written_exactly() {
+        for n in [0, 1, 9, 10, 1234567890, -1, i64::MAX, i64::MIN] {
+            let mut s = String::new();
+            push_int(&mut s, n);
+            assert_eq!(s, n.to_string());
+        }
+    }
+
+    #[test]
+    fn casefold_folds_beyond_ascii() {
+        assert_eq!(casefold("MOTÖRHEAD"), "motörhead");
+        assert_eq!(casefold("STRASSE"), casefold("straße"));
+        assert_eq!(casefold("ΣΑΣ"), casefold("σας"));
     }
 }

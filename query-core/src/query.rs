@@ -553,7 +553,38 @@ pub trait IntoOrder<M> {
 /// The `ORDER BY` terms being collected by [`IntoOrder`].
 #[doc(hidden)]
 #[derive(Debug, Default)]
-pub struct OrderTerms(pub(crate) Vec<OrderTerm>);
+pub struct OrderTerms(pub(crate) Terms);
+
+/// A list of `ORDER BY` terms that holds one term without allocating: most
+/// orderings have one.
+#[derive(Debug, Clone, Default)]
+pub(crate) enum Terms {
+    #[default]
+    None,
+    One(OrderTerm),
+    Many(Vec<OrderTerm>),
+}
+
+impl Terms {
+    pub(crate) fn push(&mut self, term: OrderTerm) {
+        *self = match std::mem::take(self) {
+            Terms::None => Terms::One(term),
+            Terms::One(first) => Terms::Many(vec![first, term]),
+            Terms::Many(mut v) => {
+                v.push(term);
+                Terms::Many(v)
+            }
+        };
+    }
+
+    pub(crate) fn as_slice(&self) -> &[OrderTerm] {
+        match self {
+            Terms::None => &[],
+            Terms::One(t) => std::slice::from_ref(t),
+            Terms::Many(v) => v,
+        }
+    }
+}
 
 impl<M> IntoOrder<M> for Order<M> {
     #[inline]

@@ -10,7 +10,7 @@ use crate::dialect::Sqlite;
 use crate::error::Result;
 use crate::exec;
 use crate::model::Model;
-use crate::query::{Assignments, Condition, IntoOrder, Node, OrderTerms};
+use crate::query::{Assignments, Condition, IntoOrder, Node, OrderTerms, Terms};
 use crate::value::Value;
 
 /// The rows of model `M` that a query selects: Django's `QuerySet`.
@@ -25,7 +25,7 @@ use crate::value::Value;
 /// that slice only.
 pub struct QuerySet<M> {
     filter: Node,
-    order: Vec<OrderTerm>,
+    order: Terms,
     limit: Option<u64>,
     offset: u64,
     _marker: PhantomData<fn() -> M>,
@@ -64,7 +64,7 @@ impl<M: Model> QuerySet<M> {
     pub fn new() -> Self {
         QuerySet {
             filter: Node::Empty,
-            order: Vec::new(),
+            order: Terms::None,
             limit: None,
             offset: 0,
             _marker: PhantomData,
@@ -76,7 +76,7 @@ impl<M: Model> QuerySet<M> {
             meta: M::META,
             cache: M::statements(),
             filter: &self.filter,
-            order: Cow::Borrowed(&self.order),
+            order: Cow::Borrowed(self.order.as_slice()),
             limit: self.limit,
             offset: self.offset,
         }
@@ -132,8 +132,7 @@ impl<M: Model> QuerySet<M> {
     /// # }
     /// ```
     pub fn order_by(mut self, order: impl IntoOrder<M>) -> Self {
-        let mut terms = OrderTerms(std::mem::take(&mut self.order));
-        terms.0.clear();
+        let mut terms = OrderTerms::default();
         order.push_order(&mut terms);
         self.order = terms.0;
         self
@@ -183,9 +182,10 @@ impl<M: Model> QuerySet<M> {
     ///
     /// SQL: the query with `ORDER BY "pk"` (when unordered) and `LIMIT 1`.
     pub fn first(&self, db: &Db) -> Result<Option<M>> {
+        let pk = pk_order::<M>(false);
         let mut q = self.query();
         if q.order.is_empty() {
-            q.order = Cow::Owned(vec![pk_order::<M>(false)]);
+            q.order = Cow::Borrowed(std::slice::from_ref(&pk));
         }
         q.limit = Some(q.limit.map_or(1, |l| l.min(1)));
         exec::optional(db, &q, false)
@@ -195,9 +195,10 @@ impl<M: Model> QuerySet<M> {
     /// unordered); `None` when there are no rows. Of a sliced query set, the
     /// last row of the slice.
     pub fn last(&self, db: &Db) -> Result<Option<M>> {
+        let pk = pk_order::<M>(false);
         let mut q = self.query();
         if q.order.is_empty() {
-            q.order = Cow::Owned(vec![pk_order::<M>(false)]);
+            q.order = Cow::Borrowed(std::slice::from_ref(&pk));
         }
         if q.is_sliced() {
             return exec::optional(db, &q, true);
