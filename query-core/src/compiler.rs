@@ -322,22 +322,36 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
     }
 
     /// The last row of a sliced query: the slice as a subquery, read backwards.
+    /// Both orderings end with the primary key, so that rows which tie on
+    /// the ordering still come out of the subquery in a definite order and
+    /// the outer query really returns the slice's last row.
     pub fn select_last_of_slice(&mut self, q: &Query<'a>) {
         let meta = q.meta;
-        self.push("SELECT ");
-        self.select_list(meta, q.cache);
-        self.push(" FROM (");
-        self.select(q, Select::Rows);
-        self.push(") AS ");
-        self.table(q);
-        let reversed: Vec<OrderTerm> = q
-            .order
+        let pk = pk_col(meta);
+        let mut inner: Vec<OrderTerm> = q.order.to_vec();
+        if !inner.iter().any(|o| o.column == pk) {
+            inner.push(OrderTerm {
+                column: pk,
+                desc: false,
+            });
+        }
+        let reversed: Vec<OrderTerm> = inner
             .iter()
             .map(|o| OrderTerm {
                 column: o.column,
                 desc: !o.desc,
             })
             .collect();
+        let sub = Query {
+            order: Cow::Owned(inner),
+            ..q.clone()
+        };
+        self.push("SELECT ");
+        self.select_list(meta, q.cache);
+        self.push(" FROM (");
+        self.select(&sub, Select::Rows);
+        self.push(") AS ");
+        self.table(q);
         self.order_by(q, &reversed);
         self.push(" LIMIT 1");
     }
@@ -401,6 +415,17 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
         self.sql.reserve(64 + meta.fields.len() * (24 + 3 * rows));
         self.push("INSERT INTO ");
         self.ident(meta.table);
+        if meta.fields.len() == 1 && !with_pk {
+            // A model with nothing but its automatic key: each row is
+            // `(NULL)`, which SQLite turns into the next key.
+            self.push(" (");
+            self.ident(meta.pk_field().column);
+            self.push(") VALUES ");
+            for r in 0..rows {
+                self.push(if r == 0 { "(NULL)" } else { ", (NULL)" });
+            }
+            return;
+        }
         self.push(" (");
         let mut n = 0;
         for (i, f) in meta.fields.iter().enumerate() {
@@ -446,6 +471,14 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
             self.push(" = ");
             index += 1;
             self.d.placeholder(&mut self.sql, index);
+        }
+        if index == 0 {
+            // Nothing but the key: a no-op write that still reports whether
+            // the row exists, so `save` knows to insert it.
+            self.push(" SET ");
+            self.ident(meta.pk_field().column);
+            self.push(" = ");
+            self.ident(meta.pk_field().column);
         }
         self.push(" WHERE ");
         self.ident(meta.pk_field().column);

@@ -181,8 +181,11 @@ impl Db {
                 }
             },
             Err(e) => {
-                self.execute_cached(ROLLBACK)?;
-                self.execute_cached(COMMIT)?;
+                // If SQLite already rolled the transaction back (a full disk,
+                // an I/O error), these fail too; the first error is the one
+                // to report.
+                let _ = self.execute_cached(ROLLBACK);
+                let _ = self.execute_cached(COMMIT);
                 Err(e)
             }
         }

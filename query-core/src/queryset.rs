@@ -148,7 +148,12 @@ impl<M: Model> QuerySet<M> {
         self
     }
 
-    /// Skips the first `n` rows: `OFFSET ?`; Django's `qs[n:]`.
+    /// Skips the first `n` rows: `OFFSET n`; Django's `qs[n:]`.
+    ///
+    /// `limit` and `offset` set the slice (a second call replaces the first),
+    /// and the slice is always taken last: a `filter`, `exclude` or
+    /// `order_by` added after it applies before it, as in the SQL it writes
+    /// (Django refuses to filter a sliced query set).
     pub fn offset(mut self, n: usize) -> Self {
         self.offset = n as u64;
         self
@@ -222,6 +227,10 @@ impl<M: Model> QuerySet<M> {
     /// SQL: `SELECT 1 FROM "t" [WHERE ...] LIMIT 1`.
     pub fn exists(&self, db: &Db) -> Result<bool> {
         let mut q = self.query();
+        if !q.is_sliced() {
+            // Which row is found first does not matter: don't sort.
+            q.order = Cow::Borrowed(&[]);
+        }
         q.limit = Some(q.limit.map_or(1, |l| l.min(1)));
         exec::exists(db, &q)
     }

@@ -375,7 +375,11 @@ pub fn parse(input: &DeriveInput) -> Result<ModelAttrs> {
     };
 
     for (i, f) in fields.iter().enumerate() {
-        if let Some(j) = fields[..i].iter().position(|g| g.column == f.column) {
+        // SQLite compares column names without regard to ASCII case.
+        if let Some(j) = fields[..i]
+            .iter()
+            .position(|g| g.column.eq_ignore_ascii_case(&f.column))
+        {
             push(
                 &mut errors,
                 Error::new(
@@ -390,8 +394,32 @@ pub fn parse(input: &DeriveInput) -> Result<ModelAttrs> {
     }
 
     let table = table.unwrap_or_else(|| snake_case(&input.ident.to_string()));
-    let module = module
-        .unwrap_or_else(|| Ident::new(&snake_case(&input.ident.to_string()), input.ident.span()));
+    let module = match module {
+        Some(m) => m,
+        None => {
+            let name = snake_case(&input.ident.to_string());
+            match name.as_str() {
+                // Not even a raw identifier can be one of these.
+                "crate" | "self" | "super" => {
+                    push(
+                        &mut errors,
+                        Error::new(
+                            input.ident.span(),
+                            format_args!(
+                                "the field module would be named `{name}`, which Rust reserves; name it with `#[model(fields = \"...\")]`"
+                            ),
+                        ),
+                    );
+                    Ident::new("__fields", input.ident.span())
+                }
+                // `struct Type` gets `mod r#type`.
+                _ if syn::parse_str::<Ident>(&name).is_err() => {
+                    Ident::new_raw(&name, input.ident.span())
+                }
+                _ => Ident::new(&name, input.ident.span()),
+            }
+        }
+    };
     match errors {
         Some(e) => Err(e),
         None => Ok(ModelAttrs {

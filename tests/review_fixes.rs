@@ -1,0 +1,119 @@
+//! Cases a review of the core found; each failed before its fix.
+
+use query::prelude::*;
+
+/// A model with nothing but its automatic key.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Tag {
+    pub id: i64,
+}
+
+/// A model with nothing but a text key.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Code {
+    #[field(primary_key)]
+    pub code: String,
+}
+
+/// A narrow automatic key.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Small {
+    pub id: u8,
+    pub x: i64,
+}
+
+/// A struct whose snake_case name is a keyword: its module is `r#type`.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Type {
+    pub id: i64,
+    pub label: String,
+}
+
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Item {
+    pub id: i64,
+    pub name: String,
+    pub price: i64,
+}
+
+#[test]
+fn a_model_with_only_a_key_saves_creates_and_bulk_creates() -> query::Result<()> {
+    let db = Db::open_in_memory()?;
+    db.create_table::<Tag>()?;
+    let mut t = Tag { id: 0 };
+    t.save(&db)?;
+    assert_eq!(t.id, 1);
+    t.save(&db)?; // an UPDATE with nothing to set
+    let created = Tag::objects().create(&db, Tag { id: 0 })?;
+    assert_eq!(created.id, 2);
+    let many = Tag::objects().bulk_create(&db, vec![Tag { id: 0 }, Tag { id: 0 }])?;
+    assert_eq!(many.iter().map(|t| t.id).collect::<Vec<_>>(), [3, 4]);
+    assert_eq!(Tag::objects().count(&db)?, 4);
+
+    db.create_table::<Code>()?;
+    let mut c = Code { code: "a".into() };
+    c.save(&db)?; // UPDATE finds nothing, then INSERT
+    c.save(&db)?; // UPDATE finds the row
+    assert_eq!(Code::objects().count(&db)?, 1);
+    Ok(())
+}
+
+#[test]
+fn last_of_a_slice_is_its_last_row_even_with_ties() -> query::Result<()> {
+    use item::*;
+    let db = Db::open_in_memory()?;
+    db.create_table::<Item>()?;
+    for (n, p) in [("a", 1), ("b", 1), ("c", 1), ("d", 2)] {
+        Item::objects().create(
+            &db,
+            Item {
+                id: 0,
+                name: n.into(),
+                price: p,
+            },
+        )?;
+    }
+    let slice = Item::objects().order_by((price, id)).limit(2);
+    let rows = slice.all(&db)?;
+    let last = slice.last(&db)?.map(|i| i.name);
+    assert_eq!(last.as_deref(), rows.last().map(|i| i.name.as_str()));
+    assert_eq!(last.as_deref(), Some("b"));
+    // Ties on the only ordering column: the key decides, in both directions.
+    let tied = Item::objects().order_by(price).limit(2);
+    assert_eq!(tied.last(&db)?.map(|i| i.name).as_deref(), Some("b"));
+    Ok(())
+}
+
+#[test]
+fn a_key_that_does_not_fit_leaves_nothing_written() -> query::Result<()> {
+    let db = Db::open_in_memory()?;
+    db.create_table::<Small>()?;
+    db.connection()
+        .execute_batch("INSERT INTO small (id, x) VALUES (255, 0)")
+        .expect("raw insert");
+    let err = Small::objects()
+        .create(&db, Small { id: 0, x: 1 })
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::KeyOutOfRange { key: 256, .. }),
+        "{err}"
+    );
+    assert_eq!(Small::objects().count(&db)?, 1);
+    Ok(())
+}
+
+#[test]
+fn a_keyword_struct_name_gets_a_raw_module() -> query::Result<()> {
+    let db = Db::open_in_memory()?;
+    db.create_table::<Type>()?;
+    Type::objects().create(
+        &db,
+        Type {
+            id: 0,
+            label: "x".into(),
+        },
+    )?;
+    let found = Type::objects().filter(r#type::label.eq("x")).get(&db)?;
+    assert_eq!(found.id, 1);
+    Ok(())
+}
