@@ -211,6 +211,27 @@ pub trait IntoValue<T> {
     fn into_value(self) -> Value;
 }
 
+/// How an owned value of a field type becomes a [`Value`]. Through rusqlite's
+/// `ToSql` by default, which is what binding a model's field does; `String`
+/// and `Vec<u8>` move their buffer instead of copying it.
+trait Owned: Sized + ToSql {
+    fn into_owned_value(self) -> Value {
+        to_value(&self)
+    }
+}
+
+impl Owned for String {
+    fn into_owned_value(self) -> Value {
+        Value::Text(self)
+    }
+}
+
+impl Owned for Vec<u8> {
+    fn into_owned_value(self) -> Value {
+        Value::Blob(self)
+    }
+}
+
 macro_rules! scalar {
     ($($ty:ty => $sql:ident $(, now = $now:expr)?);* $(;)?) => {$(
         impl FieldType for $ty {
@@ -228,23 +249,37 @@ macro_rules! scalar {
         impl IntoValue<$ty> for $ty {
             #[inline]
             fn into_value(self) -> Value {
-                to_value(&self)
+                Owned::into_owned_value(self)
             }
         }
         impl IntoValue<Option<$ty>> for $ty {
             #[inline]
             fn into_value(self) -> Value {
-                to_value(&self)
+                Owned::into_owned_value(self)
             }
         }
         impl IntoValue<Option<$ty>> for Option<$ty> {
             #[inline]
             fn into_value(self) -> Value {
-                to_value(&self)
+                match self {
+                    Some(v) => Owned::into_owned_value(v),
+                    None => Value::Null,
+                }
             }
         }
     )*};
 }
+
+macro_rules! owned_by_to_sql {
+    ($($ty:ty),*) => {$( impl Owned for $ty {} )*};
+}
+owned_by_to_sql!(i8, i16, i32, i64, u8, u16, u32, f32, f64, bool);
+#[cfg(feature = "chrono")]
+owned_by_to_sql!(
+    chrono::NaiveDate,
+    chrono::NaiveDateTime,
+    chrono::DateTime<chrono::Utc>
+);
 
 scalar! {
     i8 => Integer; i16 => Integer; i32 => Integer; i64 => Integer;
