@@ -395,7 +395,9 @@ where
     prop_oneof![
         v.clone().prop_map(Op::Eq),
         v.clone().prop_map(Op::Ne),
-        vec(v, 0..4).prop_map(Op::In),
+        vec(v.clone(), 0..4).prop_map(Op::In),
+        // Longer than the dialect's short-list limit (16): one JSON parameter.
+        vec(v, 17..24).prop_map(Op::In),
     ]
     .boxed()
 }

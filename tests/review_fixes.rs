@@ -117,3 +117,56 @@ fn a_keyword_struct_name_gets_a_raw_module() -> query::Result<()> {
     assert_eq!(found.id, 1);
     Ok(())
 }
+
+#[test]
+fn a_long_in_list_is_one_parameter_and_has_no_length_limit() -> query::Result<()> {
+    use item::*;
+    let db = Db::open_in_memory()?;
+    db.create_table::<Item>()?;
+    let names = [
+        "plain",
+        "quo\"te",
+        "back\\slash",
+        "new\nline",
+        "tab\t",
+        "Motörhead",
+        "日本語",
+        "a'b",
+        "ctl\u{1}",
+        "%_*?[",
+        "e",
+        "f",
+        "g",
+        "h",
+        "i",
+        "j",
+        "k",
+        "l",
+        "m",
+        "n",
+    ];
+    for (i, n) in names.iter().enumerate() {
+        Item::objects().create(
+            &db,
+            Item {
+                id: 0,
+                name: (*n).to_owned(),
+                price: i as i64,
+            },
+        )?;
+    }
+    // Every name, in a list longer than the short-list limit.
+    let all = Item::objects().filter(name.is_in(names)).count(&db)?;
+    assert_eq!(all, names.len());
+    let (sql, params) = Item::objects().filter(name.is_in(names)).to_sql();
+    assert!(sql.contains("json_each"), "{sql}");
+    assert_eq!(params.len(), 1);
+    // Far more values than SQLite's parameter limit.
+    let many = Item::objects().filter(price.is_in(0..40_000)).count(&db)?;
+    assert_eq!(many, names.len());
+    let odd = Item::objects()
+        .filter(!price.is_in((0..40_000).filter(|p| p % 2 == 0)))
+        .count(&db)?;
+    assert_eq!(odd, names.len() / 2);
+    Ok(())
+}

@@ -225,6 +225,16 @@ impl<'d, 'a, D: Dialect> Writer<'d, 'a, D> {
                     return;
                 }
                 self.qualified(q, *column);
+                if let Some(list) = self.d.bound_list(values) {
+                    // A long list is one parameter, so that the statement
+                    // stays the same (and cached) whatever the list's
+                    // length, and never runs into the parameter limit.
+                    self.push(" IN (");
+                    self.d.list_source(&mut self.sql);
+                    self.param(Cow::Owned(list));
+                    self.push("))");
+                    return;
+                }
                 self.push(" IN (");
                 for (i, v) in values.iter().enumerate() {
                     if i > 0 {

@@ -52,6 +52,15 @@ pub trait Dialect {
         needle: &'a Value,
     );
 
+    /// A long `IN` list as one bound value, or `None` to bind each value
+    /// (a short list, or values the encoding can't carry).
+    fn bound_list(&self, values: &[Value]) -> Option<Value>;
+
+    /// Appends the subquery that reads a [`bound_list`](Dialect::bound_list)
+    /// from the placeholder that follows it (`SELECT value FROM json_each(`
+    /// in SQLite; the caller writes the placeholder and the closing `)`).
+    fn list_source(&self, out: &mut String);
+
     /// The null-safe "is different from" operator (`IS NOT` in SQLite).
     fn distinct_from(&self) -> &'static str;
 
@@ -111,6 +120,23 @@ fn push_int(out: &mut String, n: i64) {
     for &b in &buf[i..] {
         out.push(char::from(b));
     }
+}
+
+/// Appends `text` as a JSON string.
+fn push_json_string(out: &mut String, text: &str) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => {
+                use std::fmt::Write;
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
 
 /// Unicode case folding: uppercase then lowercase, per character.
@@ -236,6 +262,39 @@ impl Dialect for Sqlite {
                 params.push(Cow::Borrowed(needle));
             }
         }
+    }
+
+    // Lists longer than this go as one JSON array through `json_each`.
+    fn bound_list(&self, values: &[Value]) -> Option<Value> {
+        const SHORT: usize = 16;
+        if values.len() <= SHORT {
+            return None;
+        }
+        let mut json = String::with_capacity(values.len() * 8 + 2);
+        json.push('[');
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                json.push(',');
+            }
+            match v {
+                Value::Integer(n) => push_int(&mut json, *n),
+                // `{:?}` of a finite f64 is valid JSON and round-trips.
+                Value::Real(r) if r.is_finite() => {
+                    use std::fmt::Write;
+                    let _ = write!(json, "{r:?}");
+                }
+                // (SQLite's JSON text stops at a NUL character.)
+                Value::Text(t) if !t.contains('\0') => push_json_string(&mut json, t),
+                // NaN, infinities, NUL characters, blobs, NULL: bind one by one.
+                _ => return None,
+            }
+        }
+        json.push(']');
+        Some(Value::Text(json))
+    }
+
+    fn list_source(&self, out: &mut String) {
+        out.push_str("SELECT value FROM json_each(");
     }
 
     fn distinct_from(&self) -> &'static str {
