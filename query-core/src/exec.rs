@@ -221,16 +221,14 @@ pub(crate) fn insert<M: Model>(db: &Db, obj: &mut M) -> Result<()> {
     obj.pre_save(true);
     let auto = M::META.pk_field().auto && obj.pk_is_unset();
     let rowid = run_insert(db, &[&*obj], !auto)?;
-    if auto {
-        if let Err(e) = assign_pk(obj, rowid) {
-            // The key SQLite chose does not fit the model's key type: take
-            // the row back out, so that a failed `create` writes nothing.
-            let sql = cached(db, &M::statements().delete_by_pk, |w| {
-                w.delete_by_pk(M::META)
-            });
-            execute(db, sql, &[Cow::Owned(Value::Integer(rowid))])?;
-            return Err(e);
-        }
+    if auto && let Err(e) = assign_pk(obj, rowid) {
+        // The key SQLite chose does not fit the model's key type: take
+        // the row back out, so that a failed `create` writes nothing.
+        let sql = cached(db, &M::statements().delete_by_pk, |w| {
+            w.delete_by_pk(M::META)
+        });
+        execute(db, sql, &[Cow::Owned(Value::Integer(rowid))])?;
+        return Err(e);
     }
     Ok(())
 }
