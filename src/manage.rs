@@ -231,10 +231,22 @@ impl Manage {
                 "TABLE.COLUMN=VALUE",
                 "A value for the existing rows of a new NOT NULL column, or for the NULLs of a column becoming NOT NULL",
             ))
-            .arg(flag(
-                "allow-drop",
-                "Confirm dropping tables and columns, and the data in them",
-            ))
+            .arg(
+                Arg::new("allow-drop")
+                    .long("allow-drop")
+                    .value_name("TABLE[.COLUMN]")
+                    .num_args(0..=1)
+                    .require_equals(true)
+                    .default_missing_value("")
+                    .action(ArgAction::Append)
+                    .help(
+                        "Confirm dropping tables and columns, and the data in them. \
+                         Bare, it confirms the drops that can't be a forgotten rename; \
+                         a column dropped from a table that gains a column, or a table \
+                         dropped while another is created, must be named: \
+                         --allow-drop=TABLE.COLUMN, --allow-drop=TABLE (repeatable)",
+                    ),
+            )
             .arg(flag(
                 "empty",
                 "Write an empty migration, for statements of your own (a data migration)",
@@ -351,7 +363,23 @@ fn makemigrations(m: &ArgMatches, dir: &Path, out: &mut dyn Write) -> Result<(),
         empty: m.get_flag("empty"),
         ..MakeOptions::default()
     };
-    options.diff.allow_drop = m.get_flag("allow-drop");
+    for raw in strings(m, "allow-drop") {
+        if raw.is_empty() {
+            options.diff.allow_drop = true;
+        } else if let Some((table, column)) = raw.split_once('.') {
+            if table.is_empty() || column.is_empty() {
+                return Err(Error::Usage(format!(
+                    "error: --allow-drop takes nothing, TABLE or TABLE.COLUMN, not `{raw}`"
+                )));
+            }
+            options
+                .diff
+                .drop_columns
+                .push((table.to_owned(), column.to_owned()));
+        } else {
+            options.diff.drop_tables.push(raw);
+        }
+    }
     for raw in strings(m, "rename-table") {
         options
             .diff

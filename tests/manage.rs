@@ -229,3 +229,37 @@ fn makemigrations_reads_the_models_linked_into_the_binary() {
     let names: Vec<&str> = models.iter().map(|m| m.name).collect();
     assert_eq!(names, vec!["Note"]);
 }
+
+#[test]
+fn a_drop_that_may_be_a_rename_must_be_named() {
+    let dir = tmpdir("named-drop");
+    manage(&dir, &["makemigrations"]).unwrap();
+    // Pretend `body` used to be called `old_body`: a drop and an add.
+    let path = dir.join("migrations/0001_initial.sql");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replace(
+            "-- @column \"body\" TEXT\n",
+            "-- @column \"old_body\" TEXT\n",
+        ),
+    )
+    .unwrap();
+    // The bare flag does not drop it...
+    let err = manage(&dir, &["makemigrations", "--allow-drop"]).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("--rename-column note.old_body=body"), "{msg}");
+    assert!(msg.contains("--allow-drop=note.old_body"), "{msg}");
+    let err = manage(&dir, &["makemigrations", "--allow-drop=note.other"]).unwrap_err();
+    assert!(err.to_string().contains("no column `note.other`"), "{err}");
+    assert_eq!(
+        std::fs::read_dir(dir.join("migrations")).unwrap().count(),
+        1
+    );
+    // ...naming it does.
+    let out = manage(&dir, &["makemigrations", "--allow-drop=note.old_body"]).unwrap();
+    assert!(out.contains("    - RemoveColumn note.old_body"), "{out}");
+    assert!(out.contains("    - AddColumn note.body"), "{out}");
+    let help = manage(&dir, &["makemigrations", "--help"]).unwrap();
+    assert!(help.contains("--allow-drop[=<TABLE[.COLUMN]>]"), "{help}");
+}

@@ -1313,3 +1313,426 @@ fn two_programs_migrating_at_once_apply_each_migration_once() {
     assert_eq!(rows(&db, "SELECT x FROM t"), vec![vec![t("once")]]);
     assert_eq!(history(&db).len(), 2);
 }
+
+// ---------------------------------------------------------------- review fixes
+
+mod injected {
+    use query::prelude::*;
+    #[derive(Model, Debug)]
+    #[model(table = "note")]
+    pub struct Note {
+        pub id: i64,
+        #[field(default = "x\nDROP TABLE other; --")]
+        pub body: String,
+    }
+}
+
+#[test]
+fn a_default_with_a_newline_stays_in_its_comment_and_round_trips() {
+    let dir = tmpdir("newline-default");
+    let db = Db::open_in_memory().unwrap();
+    db.connection()
+        .execute_batch("CREATE TABLE other (x); INSERT INTO other VALUES (1);")
+        .unwrap();
+    // `step` also checks that the next makemigrations finds no change: the
+    // state line read the default back exactly.
+    step(&db, &dir, &[injected::Note::META], DiffOptions::default());
+    assert_eq!(rows(&db, "SELECT x FROM other"), vec![vec![i(1)]]);
+    db.connection()
+        .execute_batch("INSERT INTO note DEFAULT VALUES")
+        .unwrap();
+    assert_eq!(
+        rows(&db, "SELECT body FROM note"),
+        vec![vec![t("x\nDROP TABLE other; --")]]
+    );
+    // Every line of the header and of the state is a comment.
+    let text = std::fs::read_to_string(dir.join("0001_initial.sql")).unwrap();
+    let (head, _) = text.split_once("\n\n").unwrap();
+    assert!(head.lines().all(|l| l.starts_with("--")), "{head}");
+    let (_, state) = text.split_once("-- State after").unwrap();
+    assert!(
+        state.lines().skip(1).all(|l| l.starts_with("-- @")),
+        "{state}"
+    );
+}
+
+mod control_name {
+    use query::prelude::*;
+    #[derive(Model, Debug)]
+    #[model(table = "bad\ntable")]
+    pub struct Bad {
+        pub id: i64,
+    }
+}
+
+#[test]
+fn a_name_with_a_control_character_is_refused() {
+    let dir = tmpdir("control-name");
+    let err = make(&dir, &[control_name::Bad::META], DiffOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("control character"), "{err}");
+    assert!(files(&dir).is_empty());
+}
+
+mod unique_item {
+    use query::prelude::*;
+    #[derive(Model, Debug)]
+    #[model(table = "item")]
+    pub struct Item {
+        pub id: i64,
+        #[field(unique)]
+        pub code: String,
+    }
+}
+
+mod thing {
+    use query::prelude::*;
+    #[derive(Model, Debug)]
+    #[model(table = "thing")]
+    pub struct Thing {
+        pub id: i64,
+        #[field(unique)]
+        pub code: String,
+    }
+}
+
+/// The triggers on `table` (any case), by name.
+fn triggers(db: &Db) -> Vec<Vec<Value>> {
+    rows(
+        db,
+        "SELECT name, lower(tbl_name) FROM sqlite_master WHERE type = 'trigger' ORDER BY name",
+    )
+}
+
+#[test]
+fn a_rebuild_keeps_a_trigger_declared_in_another_case() {
+    let dir = tmpdir("trigger-case");
+    let db = Db::open_in_memory().unwrap();
+    step(&db, &dir, &[item1::Item::META], DiffOptions::default());
+    db.connection()
+        .execute_batch(
+            "CREATE TABLE audit (code TEXT);
+             CREATE TRIGGER tr AFTER INSERT ON Item BEGIN INSERT INTO audit VALUES (new.code); END;
+             INSERT INTO item (code) VALUES ('a');",
+        )
+        .unwrap();
+    step(
+        &db,
+        &dir,
+        &[unique_item::Item::META],
+        DiffOptions::default(),
+    );
+    assert_eq!(triggers(&db), vec![vec![t("tr"), t("item")]]);
+    db.connection()
+        .execute_batch("INSERT INTO item (code) VALUES ('b')")
+        .unwrap();
+    assert_eq!(
+        rows(&db, "SELECT code FROM audit ORDER BY code"),
+        vec![vec![t("a")], vec![t("b")]]
+    );
+}
+
+#[test]
+fn a_rebuild_keeps_the_triggers_of_a_table_renamed_in_the_same_migration() {
+    let dir = tmpdir("trigger-rename");
+    let db = Db::open_in_memory().unwrap();
+    step(&db, &dir, &[item1::Item::META], DiffOptions::default());
+    db.connection()
+        .execute_batch(
+            "CREATE TABLE audit (code TEXT);
+             CREATE TRIGGER tr AFTER INSERT ON item BEGIN INSERT INTO audit VALUES (new.code); END;",
+        )
+        .unwrap();
+    let rename = DiffOptions {
+        rename_tables: vec![("item".into(), "thing".into())],
+        ..DiffOptions::default()
+    };
+    step(&db, &dir, &[thing::Thing::META], rename);
+    assert_eq!(triggers(&db), vec![vec![t("tr"), t("thing")]]);
+    db.connection()
+        .execute_batch("INSERT INTO thing (code) VALUES ('c')")
+        .unwrap();
+    assert_eq!(rows(&db, "SELECT code FROM audit"), vec![vec![t("c")]]);
+}
+
+#[test]
+fn a_migration_that_loses_a_trigger_is_refused() {
+    let db = Db::open_in_memory().unwrap();
+    let first = hand_written(
+        "0001_initial",
+        "CREATE TABLE t (x TEXT); CREATE TABLE audit (x TEXT);
+         CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO audit VALUES (new.x); END;",
+    );
+    db.migrate(&Migrations::new(vec![first.clone()]).unwrap())
+        .unwrap();
+    // A hand-written rebuild that forgets the trigger.
+    let second = hand_written(
+        "0002_rebuild",
+        "CREATE TABLE t2 (x TEXT); INSERT INTO t2 SELECT x FROM t; DROP TABLE t; ALTER TABLE t2 RENAME TO t;",
+    );
+    let before = schema(&db);
+    let err = db
+        .migrate(&Migrations::new(vec![first, second]).unwrap())
+        .unwrap_err();
+    assert!(err.to_string().contains("trigger `tr`"), "{err}");
+    assert_eq!(schema(&db), before);
+}
+
+#[test]
+fn a_rebuild_refuses_a_table_with_an_index_the_migrations_do_not_know() {
+    let dir = tmpdir("drift-index");
+    let db = Db::open_in_memory().unwrap();
+    step(&db, &dir, &[item1::Item::META], DiffOptions::default());
+    // A migration of the user's own adds an index the state can't know.
+    let outcome = make_migrations(
+        &dir,
+        &[item1::Item::META],
+        &MakeOptions {
+            empty: true,
+            ..MakeOptions::default()
+        },
+    )
+    .unwrap();
+    let MakeOutcome::Written { path, .. } = outcome else {
+        panic!("{outcome:?}")
+    };
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replacen(
+            "-- Write your statements here",
+            "CREATE INDEX item_code_own ON item (code);\n-- Write your statements here",
+            1,
+        ),
+    )
+    .unwrap();
+    db.migrate(&Migrations::from_dir(&dir).unwrap()).unwrap();
+    db.connection()
+        .execute_batch("INSERT INTO item (code) VALUES ('a')")
+        .unwrap();
+    let (before, before_history) = (schema(&db), history(&db));
+    make(&dir, &[unique_item::Item::META], DiffOptions::default()).unwrap();
+    let err = db
+        .migrate(&Migrations::from_dir(&dir).unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("`item`"), "{err}");
+    assert!(err.contains("index `item_code_own`"), "{err}");
+    assert_eq!(schema(&db), before);
+    assert_eq!(history(&db), before_history);
+}
+
+#[test]
+fn fake_initial_compares_the_columns() {
+    let dir = tmpdir("fake-columns");
+    let db = Db::open_in_memory().unwrap();
+    db.connection()
+        .execute_batch(
+            "CREATE TABLE item (id INTEGER PRIMARY KEY AUTOINCREMENT, code TEXT NOT NULL, extra TEXT);
+             INSERT INTO item (code, extra) VALUES ('a', 'precious');",
+        )
+        .unwrap();
+    make(&dir, &[item1::Item::META], DiffOptions::default()).unwrap();
+    let err = db
+        .fake_initial(&Migrations::from_dir(&dir).unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("`item` has a column `extra`"), "{err}");
+    assert!(db.applied_migrations().unwrap().is_empty());
+}
+
+#[test]
+fn a_rebuild_refuses_an_adopted_table_with_a_foreign_key_or_a_check() {
+    for extra in [
+        "REFERENCES parent (code)",
+        "CHECK (code <> '')",
+        "COLLATE NOCASE",
+    ] {
+        let dir = tmpdir("drift-fk");
+        let db = Db::open_in_memory().unwrap();
+        db.connection()
+            .execute_batch(&format!(
+                "CREATE TABLE parent (code TEXT PRIMARY KEY); INSERT INTO parent VALUES ('a');
+                 CREATE TABLE item (id INTEGER PRIMARY KEY AUTOINCREMENT, code TEXT NOT NULL {extra});
+                 INSERT INTO item (code) VALUES ('a');"
+            ))
+            .unwrap();
+        make(
+            &dir,
+            &[item1::Item::META, parent::Parent::META],
+            DiffOptions::default(),
+        )
+        .unwrap();
+        let migrations = Migrations::from_dir(&dir).unwrap();
+        assert_eq!(
+            db.fake_initial(&migrations).unwrap().as_deref(),
+            Some("0001_initial")
+        );
+        make(
+            &dir,
+            &[unique_item::Item::META, parent::Parent::META],
+            DiffOptions::default(),
+        )
+        .unwrap();
+        let before = schema(&db);
+        let err = db
+            .migrate(&Migrations::from_dir(&dir).unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("table `item`"), "{extra}: {err}");
+        assert!(
+            err.contains(extra.split(' ').next().unwrap()),
+            "{extra}: {err}"
+        );
+        assert_eq!(schema(&db), before, "{extra}");
+    }
+}
+
+mod parent {
+    use query::prelude::*;
+    #[derive(Model, Debug)]
+    #[model(table = "parent")]
+    pub struct Parent {
+        #[field(primary_key)]
+        pub code: String,
+    }
+}
+
+mod relabelled {
+    use query::prelude::*;
+    #[derive(Model, Debug)]
+    #[model(table = "item")]
+    pub struct Item {
+        pub id: i64,
+        pub label: Option<String>,
+    }
+}
+
+#[test]
+fn allow_drop_does_not_turn_a_forgotten_rename_into_a_drop() {
+    let dir = tmpdir("forgotten-rename");
+    let db = Db::open_in_memory().unwrap();
+    step(&db, &dir, &[item1::Item::META], DiffOptions::default());
+    let bare = DiffOptions {
+        allow_drop: true,
+        ..DiffOptions::default()
+    };
+    let err = make(&dir, &[relabelled::Item::META], bare).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("--rename-column item.code=label"), "{msg}");
+    assert!(msg.contains("--allow-drop=item.code"), "{msg}");
+    // The same for a table: dropped while another is created.
+    let err = make(
+        &dir,
+        &[thing::Thing::META],
+        DiffOptions {
+            allow_drop: true,
+            ..DiffOptions::default()
+        },
+    )
+    .unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("--rename-table item=thing"), "{msg}");
+    assert!(msg.contains("--allow-drop=item"), "{msg}");
+    assert_eq!(files(&dir), vec!["0001_initial.sql".to_owned()]);
+    // Named, the drop is made.
+    let named = DiffOptions {
+        drop_columns: vec![("item".into(), "code".into())],
+        ..DiffOptions::default()
+    };
+    assert_eq!(
+        step(&db, &dir, &[relabelled::Item::META], named),
+        "0002_remove_item_code_item_label"
+    );
+    let named = DiffOptions {
+        drop_tables: vec!["item".into()],
+        ..DiffOptions::default()
+    };
+    step(&db, &dir, &[thing::Thing::META], named);
+}
+
+#[test]
+fn a_trigger_with_case_end_is_one_statement() {
+    let db = Db::open_in_memory().unwrap();
+    let m = hand_written(
+        "0001_initial",
+        "CREATE TABLE t (x INTEGER);
+         CREATE TRIGGER tr AFTER INSERT ON t BEGIN
+           UPDATE t SET x = CASE WHEN new.x > 0 THEN 10 ELSE 0 END WHERE rowid = new.rowid;
+           UPDATE t SET x = x + 1 WHERE rowid = new.rowid;
+         END;
+         INSERT INTO t VALUES (5);",
+    );
+    assert_eq!(m.statements().len(), 3, "{:?}", m.statements());
+    db.migrate(&Migrations::new(vec![m]).unwrap()).unwrap();
+    assert_eq!(rows(&db, "SELECT x FROM t"), vec![vec![i(11)]]);
+}
+
+#[test]
+fn migrations_are_ordered_by_number_and_stray_files_are_ignored() {
+    let dir = tmpdir("order");
+    let m9 = hand_written("9_first", "CREATE TABLE t (x INTEGER);");
+    let m10 = hand_written("10_second", "INSERT INTO t VALUES (1);");
+    for m in [&m9, &m10] {
+        std::fs::write(dir.join(format!("{}.sql", m.name())), m.text()).unwrap();
+    }
+    // Not migrations, as the documentation says: ignored.
+    std::fs::write(dir.join("notes.sql"), "SELECT 1;").unwrap();
+    std::fs::write(dir.join("README.md"), "migrations").unwrap();
+    let migrations = Migrations::from_dir(&dir).unwrap();
+    let names: Vec<&str> = migrations.iter().map(|m| m.name()).collect();
+    assert_eq!(names, vec!["9_first", "10_second"]);
+    let db = Db::open_in_memory().unwrap();
+    assert_eq!(
+        db.migrate(&migrations).unwrap(),
+        vec!["9_first", "10_second"]
+    );
+    let names: Vec<String> = Migrations::new(vec![m10, m9])
+        .unwrap()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    assert_eq!(names, vec!["9_first", "10_second"]);
+}
+
+#[test]
+fn migrate_with_nothing_to_apply_writes_nothing() {
+    let db = Db::open_in_memory().unwrap();
+    assert!(db.migrate(&Migrations::default()).unwrap().is_empty());
+    assert!(schema(&db).is_empty(), "{:?}", schema(&db));
+}
+
+#[test]
+fn inspectdb_escapes_comments_and_avoids_clashing_names() {
+    let db = Db::open_in_memory().unwrap();
+    db.connection()
+        .execute_batch(
+            "CREATE TABLE \"string\" (id INTEGER PRIMARY KEY, n INTEGER DEFAULT 'x\ny');
+             CREATE TABLE \"p\narent\" (id INTEGER PRIMARY KEY);
+             CREATE TABLE log (_rowid TEXT, parent INTEGER REFERENCES \"p\narent\" (id), anything);
+             CREATE INDEX \"two\ncols\" ON log (_rowid, parent);",
+        )
+        .unwrap();
+    let source = query::migrations::inspectdb(&db).unwrap();
+    for line in source.lines() {
+        let body = line.trim_start();
+        assert!(
+            body.is_empty()
+                || ["//", "#[", "use ", "pub ", "}"]
+                    .iter()
+                    .any(|p| body.starts_with(p)),
+            "a line escaped its comment: {line:?} in\n{source}"
+        );
+    }
+    assert!(source.contains("pub struct StringTable {"), "{source}");
+    assert!(!source.contains("pub struct String "), "{source}");
+    // The rowid key and the `_rowid` column are two fields.
+    assert!(source.contains("    pub rowid: i64,"), "{source}");
+    assert!(
+        source.contains("#[field(column = \"_rowid\")]\n    pub rowid_: Option<String>,"),
+        "{source}"
+    );
+    assert!(
+        source.contains("a `Vec<u8>` field reads only BLOBs"),
+        "{source}"
+    );
+}

@@ -30,7 +30,7 @@ pub struct Log {
 #[model(table = "order")]
 pub struct Order {
     pub id: i64,
-    // Foreign key to `customer`.`id`.
+    // Foreign key to "customer", column "id".
     pub customer_id: i64,
     #[field(default = 0.0_f64)]
     pub total: f64,

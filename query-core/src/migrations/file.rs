@@ -40,18 +40,125 @@ fn quoted(ident: &str) -> String {
     out
 }
 
+/// Text for one comment line: control characters (a newline would end the
+/// comment and run the rest as SQL) are written as Rust escapes.
+fn comment_text(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// Refuses a table, column or index name with a control character: it
+/// can't be written on one comment line of the file.
+fn check_name(kind: &str, name: &str) -> Result<()> {
+    if name.chars().any(char::is_control) {
+        return Err(Error::Migration(format!(
+            "the {kind} name {name:?} holds a control character (a newline, a tab, ...); a migration file can't record it: rename the {kind}"
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses what a migration file can't hold: names with control characters,
+/// defaults with a NUL character (which SQLite would read as the end of the
+/// statement).
+fn check_state(state: &SchemaState) -> Result<()> {
+    for t in state.tables.values() {
+        check_name("table", &t.name)?;
+        for c in &t.columns {
+            check_name("column", &c.name)?;
+            if c.default.as_deref().is_some_and(|d| d.contains('\0')) {
+                return Err(Error::Migration(format!(
+                    "the default of column `{}.{}` holds a NUL character, which SQL text can't hold",
+                    t.name, c.name
+                )));
+            }
+        }
+        for i in t.indexes.values() {
+            check_name("index", &i.name)?;
+        }
+    }
+    Ok(())
+}
+
+/// The names an operation writes into the file.
+fn check_operation(op: &Operation) -> Result<()> {
+    match op {
+        Operation::CreateTable { table } => {
+            check_name("table", &table.name)?;
+            for c in &table.columns {
+                check_name("column", &c.name)?;
+            }
+        }
+        Operation::DropTable { table } => check_name("table", table)?,
+        Operation::RenameTable { old, new } => {
+            check_name("table", old)?;
+            check_name("table", new)?;
+        }
+        Operation::AddColumn { table, column, .. } => {
+            check_name("table", table)?;
+            check_name("column", &column.name)?;
+        }
+        Operation::RemoveColumn { table, column } => {
+            check_name("table", table)?;
+            check_name("column", column)?;
+        }
+        Operation::AlterColumn {
+            table, old, new, ..
+        } => {
+            check_name("table", table)?;
+            check_name("column", &old.name)?;
+            check_name("column", &new.name)?;
+        }
+        Operation::RenameColumn { table, old, new } => {
+            check_name("table", table)?;
+            check_name("column", old)?;
+            check_name("column", new)?;
+        }
+        Operation::CreateIndex { table, index } => {
+            check_name("table", table)?;
+            check_name("index", &index.name)?;
+            for c in &index.columns {
+                check_name("column", c)?;
+            }
+        }
+        Operation::DropIndex { table, name } => {
+            check_name("table", table)?;
+            check_name("index", name)?;
+        }
+    }
+    Ok(())
+}
+
 /// Writes a migration file: header, operations, statements, state.
+///
+/// Every comment line stays one line: a name with a control character is
+/// refused, and a default holding one is recorded in the state as
+/// `default_hex=` (the hex of its SQL literal), which [`parse_state`] reads
+/// back. The statements may hold multi-line text literals: they are SQL,
+/// inside quotes, which [`split_statements`] honours.
 pub(crate) fn render(
     name: &str,
     operations: &[Operation],
     statements: &[String],
     state: &SchemaState,
-) -> String {
+) -> Result<String> {
+    check_name("migration", name)?;
+    for op in operations {
+        check_operation(op)?;
+    }
+    check_state(state)?;
     let mut out = String::new();
     let _ = writeln!(out, "-- query migration {name}");
     out.push_str("--\n-- Operations:\n");
     for op in operations {
-        let _ = writeln!(out, "--   {}", op.describe().replace('\n', " "));
+        let _ = writeln!(out, "--   {}", comment_text(&op.describe()));
     }
     if operations.is_empty() {
         out.push_str("--   (none: this migration runs the statements you write below)\n");
@@ -102,7 +209,14 @@ pub(crate) fn render(
                 let _ = write!(out, " max_length={n}");
             }
             if let Some(d) = &c.default {
-                let _ = write!(out, " default={d}");
+                if d.chars().any(char::is_control) {
+                    out.push_str(" default_hex=");
+                    for b in d.bytes() {
+                        let _ = write!(out, "{b:02x}");
+                    }
+                } else {
+                    let _ = write!(out, " default={d}");
+                }
             }
             out.push('\n');
         }
@@ -116,7 +230,7 @@ pub(crate) fn render(
             out.push('\n');
         }
     }
-    out
+    Ok(out)
 }
 
 /// Splits SQL text into statements on `;`, skipping comments and honouring
@@ -162,9 +276,10 @@ pub(crate) fn split_statements(sql: &str) -> Vec<String> {
                 }
                 cur.push(' ');
             }
-            // Inside `CREATE TRIGGER ... BEGIN ... END`, only the `;` after
-            // `END` ends the statement.
-            ';' if is_trigger(&cur) && !ends_with_word(&cur, "END") => cur.push(';'),
+            // Inside `CREATE TRIGGER ... BEGIN ... END`, only the `;` of
+            // `; END ;` ends the statement (as in `sqlite3_complete`): the
+            // `END` of a `CASE` follows an expression, not a `;`.
+            ';' if is_trigger(&cur) && !ends_trigger(&cur) => cur.push(';'),
             ';' => {
                 let s = cur.trim();
                 if !s.is_empty() {
@@ -195,11 +310,17 @@ fn is_trigger(sql: &str) -> bool {
     }
 }
 
-/// Whether the last word of `sql` is `word` (case-insensitively).
-fn ends_with_word(sql: &str, word: &str) -> bool {
-    sql.split_whitespace()
-        .next_back()
-        .is_some_and(|w| w.eq_ignore_ascii_case(word))
+/// Whether `sql` ends with `; END` (case-insensitively): the end of a
+/// trigger's body.
+fn ends_trigger(sql: &str) -> bool {
+    let t = sql.trim_end();
+    let Some(head) = t.len().checked_sub(3).and_then(|at| t.get(..at)) else {
+        return false;
+    };
+    let is_word_char = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    t[head.len()..].eq_ignore_ascii_case("END")
+        && !head.ends_with(is_word_char)
+        && head.trim_end().ends_with(';')
 }
 
 /// The operation lines of a migration file, for display.
@@ -277,6 +398,18 @@ fn tokens(line: &str) -> Result<Vec<(String, bool)>> {
     }
 }
 
+/// The UTF-8 text whose bytes `hex` spells.
+fn unhex(hex: &str) -> Option<String> {
+    if !hex.len().is_multiple_of(2) || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let bytes = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
+        .collect::<Option<Vec<u8>>>()?;
+    String::from_utf8(bytes).ok()
+}
+
 /// Reads the state recorded at the end of a migration file.
 pub(crate) fn parse_state(name: &str, text: &str) -> Result<SchemaState> {
     let bad = |line: &str, why: &str| {
@@ -346,6 +479,9 @@ pub(crate) fn parse_state(name: &str, text: &str) -> Result<SchemaState> {
                                     Some(n.parse().map_err(|_| bad(line, "bad max_length"))?);
                             } else if let Some(d) = f.strip_prefix("default=") {
                                 c.default = Some(d.to_owned());
+                            } else if let Some(h) = f.strip_prefix("default_hex=") {
+                                c.default =
+                                    Some(unhex(h).ok_or_else(|| bad(line, "bad default_hex"))?);
                             } else {
                                 return Err(bad(line, &format!("unknown flag `{f}`")));
                             }
@@ -426,6 +562,18 @@ mod tests {
     }
 
     #[test]
+    fn case_end_inside_a_trigger_does_not_end_it() {
+        let sql = "CREATE TABLE t (x INTEGER);\nCREATE TRIGGER tr AFTER INSERT ON t BEGIN\n UPDATE t SET x = CASE WHEN new.x > 0 THEN 1 ELSE 0 END;\n SELECT CASE 1 WHEN 1 THEN ';' END;\n UPDATE t SET x = x + 1;END;\nDROP TABLE t;";
+        let parts = split_statements(sql);
+        assert_eq!(parts.len(), 3, "{parts:?}");
+        assert!(parts[1].ends_with("x + 1;END"), "{parts:?}");
+        let db = rusqlite::Connection::open_in_memory().unwrap();
+        for p in &parts[..2] {
+            db.execute_batch(p).unwrap();
+        }
+    }
+
+    #[test]
     fn state_round_trips() {
         let mut tables = BTreeMap::new();
         let mut indexes = BTreeMap::new();
@@ -456,8 +604,42 @@ mod tests {
             },
         );
         let state = SchemaState { tables };
-        let text = render("0001_initial", &[], &[], &state);
+        let text = render("0001_initial", &[], &[], &state).unwrap();
         assert_eq!(parse_state("0001_initial", &text).unwrap(), state);
+    }
+
+    #[test]
+    fn a_default_with_control_characters_round_trips_on_one_line() {
+        let column = ColumnState {
+            name: "body".into(),
+            ty: "TEXT".into(),
+            nullable: true,
+            primary_key: false,
+            auto: false,
+            unique: false,
+            default: Some("'x\nDROP TABLE t; --\r\t'".into()),
+            max_length: None,
+            boolean: false,
+        };
+        let mut tables = BTreeMap::new();
+        tables.insert(
+            "t".to_owned(),
+            TableState {
+                name: "t".into(),
+                columns: vec![column.clone()],
+                indexes: BTreeMap::new(),
+            },
+        );
+        let state = SchemaState { tables };
+        let op = Operation::AddColumn {
+            table: "t".into(),
+            column,
+            fill: None,
+        };
+        let text = render("0002_x", &[op], &[], &state).unwrap();
+        assert!(!text.contains("DROP TABLE t; --\n"), "{text}");
+        assert!(split_statements(&text).is_empty(), "{text}");
+        assert_eq!(parse_state("0002_x", &text).unwrap(), state);
     }
 
     #[test]

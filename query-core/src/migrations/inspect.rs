@@ -73,6 +73,32 @@ fn struct_name(table: &str) -> String {
     if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
         out.insert(0, 'T');
     }
+    // Names the generated file uses (the standard prelude, `query::prelude`)
+    // or can't use: a struct named `String` would shadow the type.
+    const TAKEN: &[&str] = &[
+        "String",
+        "Option",
+        "Some",
+        "None",
+        "Vec",
+        "Result",
+        "Ok",
+        "Err",
+        "Box",
+        "Self",
+        "Db",
+        "Error",
+        "Field",
+        "FieldError",
+        "Model",
+        "Q",
+        "QuerySet",
+        "ValidationErrors",
+        "Value",
+    ];
+    if TAKEN.contains(&out.as_str()) {
+        out.push_str("Table");
+    }
     out
 }
 
@@ -126,9 +152,9 @@ fn rust_type(decl: &str, boolean: bool) -> (&'static str, Option<u32>, Option<&'
         (
             "Vec<u8>",
             None,
-            upper
-                .is_empty()
-                .then_some("no declared type: any value; read as bytes"),
+            upper.is_empty().then_some(
+                "no declared type, so SQLite stores any value here, but a `Vec<u8>` field reads only BLOBs: a row holding text or a number fails to load; give the column a type or change the field's",
+            ),
         )
     } else if upper.contains("REAL") || upper.contains("FLOA") || upper.contains("DOUB") {
         ("f64", None, None)
@@ -214,6 +240,7 @@ pub fn inspectdb(db: &Db) -> Result<String> {
          //! Review them: names, types and attributes are inferred from the schema.\n\n\
          use query::prelude::*;\n",
     );
+    let mut structs = std::collections::HashSet::new();
     for [name, sql] in tables {
         let Some(table) = name else { continue };
         let sql = sql.unwrap_or_default();
@@ -224,16 +251,22 @@ pub fn inspectdb(db: &Db) -> Result<String> {
         {
             let _ = writeln!(
                 out,
-                "\n// `{table}` is a virtual table; models describe ordinary tables, so none is written."
+                "\n// {table:?} is a virtual table; models describe ordinary tables, so none is written."
             );
             continue;
         }
-        write_table(db, &mut out, &table, &sql)?;
+        write_table(db, &mut out, &table, &sql, &mut structs)?;
     }
     Ok(out)
 }
 
-fn write_table(db: &Db, out: &mut String, table: &str, sql: &str) -> Result<()> {
+fn write_table(
+    db: &Db,
+    out: &mut String,
+    table: &str,
+    sql: &str,
+    structs: &mut std::collections::HashSet<String>,
+) -> Result<()> {
     let cols: Vec<Col> = query_strings::<5>(
         db,
         "SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?1) ORDER BY cid",
@@ -279,14 +312,16 @@ fn write_table(db: &Db, out: &mut String, table: &str, sql: &str) -> Result<()> 
             [c] if unique => unique_cols.push(c.clone()),
             [c] => indexed_cols.push((c.clone(), iname.clone())),
             _ => other_indexes.push(format!(
-                "{}index `{iname}` on ({})",
+                "{}index {iname:?} on {icols:?}",
                 if unique { "unique " } else { "" },
-                icols.join(", ")
             )),
         }
     }
     let pk_count = cols.iter().filter(|c| c.pk > 0).count();
-    let name = struct_name(table);
+    let mut name = struct_name(table);
+    while !structs.insert(name.clone()) {
+        name.push('_');
+    }
     let _ = writeln!(out, "\n#[derive(Model, Debug, Clone, PartialEq)]");
     let _ = writeln!(out, "#[model(table = {})]", rust_string(table));
     for note in &other_indexes {
@@ -306,6 +341,9 @@ fn write_table(db: &Db, out: &mut String, table: &str, sql: &str) -> Result<()> 
         );
     }
     let mut used = std::collections::HashSet::new();
+    if pk_count == 0 {
+        used.insert("rowid".to_owned());
+    }
     let mut pk_done = false;
     for c in &cols {
         let boolean = boolean_check(sql, &c.name);
@@ -343,7 +381,10 @@ fn write_table(db: &Db, out: &mut String, table: &str, sql: &str) -> Result<()> 
             match default_expr(d, ty) {
                 Some(expr) => attrs.push(format!("default = {expr}")),
                 None if !d.trim().eq_ignore_ascii_case("NULL") => {
-                    let _ = writeln!(out, "    // DEFAULT {d}: not a literal the model can hold.");
+                    let _ = writeln!(
+                        out,
+                        "    // DEFAULT {d:?}: not a literal the model can hold."
+                    );
                 }
                 None => {}
             }
@@ -355,13 +396,15 @@ fn write_table(db: &Db, out: &mut String, table: &str, sql: &str) -> Result<()> 
             let [_, to_table, to_col] = fk;
             let _ = writeln!(
                 out,
-                "    // Foreign key to `{}`.`{}`.",
+                "    // Foreign key to {:?}, column {}.",
                 to_table.as_deref().unwrap_or("?"),
-                to_col.as_deref().unwrap_or("its primary key")
+                to_col
+                    .as_deref()
+                    .map_or_else(|| "its primary key".to_owned(), |c| format!("{c:?}"))
             );
         }
         if let Some(note) = note {
-            let _ = writeln!(out, "    // Declared type `{}`: {note}.", c.decl);
+            let _ = writeln!(out, "    // Declared type {:?}: {note}.", c.decl);
         }
         if !attrs.is_empty() {
             let _ = writeln!(out, "    #[field({})]", attrs.join(", "));
@@ -387,6 +430,8 @@ mod tests {
         assert_eq!(field_name("unit price"), "unit_price");
         assert_eq!(field_name("2nd"), "_2nd");
         assert_eq!(struct_name("order_item"), "OrderItem");
+        assert_eq!(struct_name("string"), "StringTable");
+        assert_eq!(struct_name("self"), "SelfTable");
     }
 
     #[test]

@@ -90,7 +90,7 @@ pub fn next_migration(
         .max()
         .map_or(1, |n| n + 1);
     let name = format!("{number:04}_{label}");
-    let text = file::render(&name, &ops, &statements, &state);
+    let text = file::render(&name, &ops, &statements, &state)?;
     Ok(Some(Migration::new(name, text)))
 }
 

@@ -125,7 +125,7 @@ impl Migration {
             out.push_str(";\n");
             if let Some(table) = plan::rebuilt_table(&s) {
                 out.push_str(&format!(
-                    "-- (here the triggers of \"{table}\" that DROP TABLE dropped are recreated)\n"
+                    "-- (here the triggers of {table:?} that DROP TABLE dropped are recreated)\n"
                 ));
             }
         }
@@ -168,9 +168,10 @@ impl Migrations {
         }
     }
 
-    /// Migrations built in memory; they are sorted by name and checked.
+    /// Migrations built in memory; they are sorted by number (then name:
+    /// `9_x` comes before `10_y`) and checked.
     pub fn new(mut list: Vec<Migration>) -> Result<Self> {
-        list.sort_by(|a, b| a.name.cmp(&b.name));
+        list.sort_by(|a, b| (a.number(), &a.name).cmp(&(b.number(), &b.name)));
         let m = Migrations {
             list: Cow::Owned(list),
         };
@@ -178,8 +179,10 @@ impl Migrations {
         Ok(m)
     }
 
-    /// Reads every `NNNN_name.sql` file of `dir`, in order. Other files are
-    /// ignored; a folder that does not exist holds no migrations.
+    /// Reads every `NNNN_name.sql` file of `dir` (digits, `_`, a name), in
+    /// the order of their numbers. Other files, including `.sql` files whose
+    /// names are not of that form (`notes.sql`), are ignored; a folder that
+    /// does not exist holds no migrations.
     pub fn from_dir(dir: impl AsRef<Path>) -> Result<Self> {
         let dir = dir.as_ref();
         let io = |source| Error::Io {
@@ -200,6 +203,9 @@ impl Migrations {
             let Some(name) = path.file_stem().and_then(|s| s.to_str()) else {
                 continue;
             };
+            if number_of(name).is_none() {
+                continue;
+            }
             let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
                 path: path.clone(),
                 source,

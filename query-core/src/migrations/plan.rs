@@ -93,8 +93,18 @@ pub struct DiffOptions {
     /// `NOT NULL` column without a default, or for the NULLs of a column
     /// that becomes `NOT NULL`. The value is parsed for the column's type.
     pub defaults: Vec<(String, String, String)>,
-    /// Allows dropping tables and columns (and their data).
+    /// Allows dropping tables and columns (and their data), as long as the
+    /// drop can't be a forgotten rename: a column dropped from a table that
+    /// also gains columns, or a table dropped while tables are created,
+    /// must be named in `drop_columns` or `drop_tables`.
     pub allow_drop: bool,
+    /// Columns confirmed to be dropped, `(table, column)` (`--allow-drop
+    /// TABLE.COLUMN`), even when the table gains columns too. `table` is the
+    /// table's name before or after a rename.
+    pub drop_columns: Vec<(String, String)>,
+    /// Tables confirmed to be dropped (`--allow-drop TABLE`), even when
+    /// other tables are created.
+    pub drop_tables: Vec<String>,
 }
 
 fn table_in<'s>(state: &'s SchemaState, table: &str) -> Result<&'s TableState> {
@@ -577,6 +587,38 @@ pub(crate) fn rebuilt_table(sql: &str) -> Option<String> {
     (rebuild_rename(&table) == sql).then_some(table)
 }
 
+/// Reads a double-quoted identifier at the start of `s`; returns it and the rest.
+fn quoted_prefix(s: &str) -> Option<(String, &str)> {
+    let mut rest = s.strip_prefix('"')?;
+    let mut ident = String::new();
+    loop {
+        let at = rest.find('"')?;
+        ident.push_str(&rest[..at]);
+        rest = &rest[at + 1..];
+        match rest.strip_prefix('"') {
+            Some(r) => {
+                ident.push('"');
+                rest = r;
+            }
+            None => return Some((ident, rest)),
+        }
+    }
+}
+
+/// The table `sql` drops, if it is `DROP TABLE "t"` as a rebuild writes it.
+pub(crate) fn dropped_table(sql: &str) -> Option<String> {
+    let (table, rest) = quoted_prefix(sql.strip_prefix("DROP TABLE ")?)?;
+    rest.is_empty().then_some(table)
+}
+
+/// `(old, new)` if `sql` is `ALTER TABLE "old" RENAME TO "new"` as a
+/// [`Operation::RenameTable`] writes it (not the end of a rebuild).
+pub(crate) fn renamed_table(sql: &str) -> Option<(String, String)> {
+    let (old, rest) = quoted_prefix(sql.strip_prefix("ALTER TABLE ")?)?;
+    let (new, rest) = quoted_prefix(rest.strip_prefix(" RENAME TO ")?)?;
+    (rest.is_empty() && rebuilt_table(sql).is_none()).then_some((old, new))
+}
+
 /// The name Django would give a migration of these operations (without its
 /// number): `initial` for the first, else the operations' fragments joined,
 /// or `auto` when that is too long.
@@ -614,7 +656,9 @@ pub fn suggest_name(ops: &[Operation], initial: bool) -> String {
 /// The operations that turn `before` into `after`, in an order SQLite can run.
 ///
 /// Renames come only from `options`; a column or table that disappears is
-/// dropped only with `options.allow_drop`, and a column that needs a value
+/// dropped only with `options.allow_drop` (and, when the same table gains a
+/// column, or tables are created too, so that the drop may be a rename,
+/// only when named in `options.drop_columns` or `options.drop_tables`), and a column that needs a value
 /// for existing rows only gets one from its model's default or from
 /// `options.defaults`. Every refusal is reported at once, with the flag that
 /// resolves it.
@@ -627,6 +671,8 @@ pub fn diff(
     let mut ops = Vec::new();
     let mut problems: Vec<String> = Vec::new();
     let mut used_defaults = vec![false; options.defaults.len()];
+    let mut used_drops = vec![false; options.drop_columns.len()];
+    let mut used_table_drops = vec![false; options.drop_tables.len()];
 
     let push = |op: Operation, cur: &mut SchemaState, ops: &mut Vec<Operation>| -> Result<()> {
         op.apply(cur)?;
@@ -740,36 +786,68 @@ pub fn diff(
         let Some(t) = cur.tables.get(name).cloned() else {
             continue;
         };
+        let added: Vec<&str> = target
+            .columns
+            .iter()
+            .filter(|n| t.column(&n.name).is_none())
+            .map(|n| n.name.as_str())
+            .collect();
         for c in &t.columns {
-            if target.column(&c.name).is_none() {
-                if options.allow_drop {
-                    push(
-                        Operation::RemoveColumn {
-                            table: name.clone(),
-                            column: c.name.clone(),
-                        },
-                        &mut cur,
-                        &mut ops,
-                    )?;
-                } else {
-                    let added: Vec<&str> = target
-                        .columns
+            if target.column(&c.name).is_some() {
+                continue;
+            }
+            let old_name = options
+                .rename_tables
+                .iter()
+                .find(|(_, n)| n == name)
+                .map(|(o, _)| o.as_str());
+            let named = options.drop_columns.iter().position(|(dt, dc)| {
+                (dt == name || Some(dt.as_str()) == old_name) && *dc == c.name
+            });
+            if let Some(k) = named {
+                used_drops[k] = true;
+            }
+            if named.is_some() || (options.allow_drop && added.is_empty()) {
+                push(
+                    Operation::RemoveColumn {
+                        table: name.clone(),
+                        column: c.name.clone(),
+                    },
+                    &mut cur,
+                    &mut ops,
+                )?;
+                continue;
+            }
+            let rename = match added.as_slice() {
+                [one] => format!("--rename-column {name}.{}={one}", c.name),
+                _ => format!("--rename-column {name}.{}=NEW", c.name),
+            };
+            if options.allow_drop {
+                problems.push(format!(
+                    "column `{name}.{}` is no longer in the model while `{name}` gains {}: if it was renamed, pass {rename}; --allow-drop alone does not drop a column that may have been renamed: to drop it, pass --allow-drop={name}.{}",
+                    c.name,
+                    added
                         .iter()
-                        .filter(|n| t.column(&n.name).is_none())
-                        .map(|n| n.name.as_str())
-                        .collect();
-                    let hint = match added.as_slice() {
-                        [one] => format!(
-                            " (if it was renamed, pass --rename-column {name}.{}={one})",
-                            c.name
-                        ),
-                        _ => String::new(),
-                    };
-                    problems.push(format!(
-                        "column `{name}.{}` is no longer in the model: dropping it deletes its values, pass --allow-drop to confirm{hint}",
-                        c.name
-                    ));
-                }
+                        .map(|a| format!("`{a}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    c.name
+                ));
+            } else {
+                let hint = if added.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (if it was renamed, pass {rename})")
+                };
+                problems.push(format!(
+                    "column `{name}.{}` is no longer in the model: dropping it deletes its values, pass --allow-drop{} to confirm{hint}",
+                    c.name,
+                    if added.is_empty() {
+                        String::new()
+                    } else {
+                        format!("={name}.{}", c.name)
+                    }
+                ));
             }
         }
         for c in &target.columns {
@@ -830,8 +908,19 @@ pub fn diff(
         .filter(|n| !after.tables.contains_key(*n))
         .cloned()
         .collect();
+    let created: Vec<String> = ops
+        .iter()
+        .filter_map(|op| match op {
+            Operation::CreateTable { table } => Some(table.name.clone()),
+            _ => None,
+        })
+        .collect();
     for name in &gone {
-        if options.allow_drop {
+        let named = options.drop_tables.iter().position(|t| t == name);
+        if let Some(k) = named {
+            used_table_drops[k] = true;
+        }
+        if named.is_some() || (options.allow_drop && created.is_empty()) {
             push(
                 Operation::DropTable {
                     table: name.clone(),
@@ -839,6 +928,16 @@ pub fn diff(
                 &mut cur,
                 &mut ops,
             )?;
+        } else if options.allow_drop {
+            problems.push(format!(
+                "table `{name}` has no model any more while the table(s) {} are created: if it was renamed, pass --rename-table {name}={}; --allow-drop alone does not drop a table that may have been renamed: to drop it, pass --allow-drop={name}",
+                created
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if created.len() == 1 { created[0].as_str() } else { "NEW" }
+            ));
         } else {
             problems.push(format!(
                 "table `{name}` has no model any more: dropping it deletes its rows, pass --allow-drop to confirm (if it was renamed, pass --rename-table {name}=NEW)"
@@ -863,6 +962,22 @@ pub fn diff(
         }
     }
 
+    for (k, used) in used_drops.iter().enumerate() {
+        if !used {
+            let (t, c) = &options.drop_columns[k];
+            problems.push(format!(
+                "--allow-drop={t}.{c}: no column `{t}.{c}` is dropped (is it still in the model?)"
+            ));
+        }
+    }
+    for (k, used) in used_table_drops.iter().enumerate() {
+        if !used {
+            let t = &options.drop_tables[k];
+            problems.push(format!(
+                "--allow-drop={t}: no table `{t}` is dropped (does a model still have it?)"
+            ));
+        }
+    }
     for (i, used) in used_defaults.iter().enumerate() {
         if !used {
             let (t, c, v) = &options.defaults[i];
