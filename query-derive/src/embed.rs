@@ -17,9 +17,17 @@ fn is_migration_name(stem: &str) -> bool {
     }
 }
 
+/// The number of a migration name (`0002_x` -> 2); huge numbers sort last.
+fn number(stem: &str) -> u128 {
+    stem.split_once('_')
+        .and_then(|(n, _)| n.parse().ok())
+        .unwrap_or(u128::MAX)
+}
+
 /// Expands to a `::query::migrations::Migrations` holding every
 /// `NNNN_name.sql` file of the folder (relative to `CARGO_MANIFEST_DIR`),
-/// sorted by name, each through `include_str!` so an edit rebuilds.
+/// ordered by number, each through `include_str!` so an edit rebuilds; other
+/// `.sql` files are skipped.
 pub fn expand(dir: &LitStr) -> Result<TokenStream> {
     let root = std::env::var_os("CARGO_MANIFEST_DIR")
         .map(PathBuf::from)
@@ -51,18 +59,14 @@ pub fn expand(dir: &LitStr) -> Result<TokenStream> {
                 format_args!("{}: file names must be UTF-8", file.display()),
             ));
         };
+        // Other `.sql` files are not migrations: skipped, as `from_dir` does.
         if !is_migration_name(stem) {
-            return Err(Error::new(
-                dir.span(),
-                format_args!(
-                    "`{}` is not a migration file name: expected a number, `_` and a name, like `0001_initial.sql`",
-                    file.display()
-                ),
-            ));
+            continue;
         }
         files.push((stem.to_owned(), full.to_owned()));
     }
-    files.sort();
+    // By number, then name, as `from_dir` orders them (`9_x` before `10_y`).
+    files.sort_by_key(|(name, _)| (number(name), name.clone()));
     let items = files.iter().map(|(name, full)| {
         quote! {
             ::query::migrations::Migration::from_static(#name, ::core::include_str!(#full))
@@ -88,5 +92,7 @@ mod tests {
         assert!(!is_migration_name("initial"));
         assert!(!is_migration_name("0001_"));
         assert!(!is_migration_name("_x"));
+        assert_eq!(number("0010_x"), 10);
+        assert!(number("9_a") < number("10_b"));
     }
 }

@@ -161,7 +161,7 @@ impl Default for Migrations {
 }
 
 impl Migrations {
-    /// Static migrations, sorted by name: what `embed_migrations!` expands to.
+    /// Static migrations, ordered by number, then name: what `embed_migrations!` expands to.
     pub const fn from_static(list: &'static [Migration]) -> Self {
         Migrations {
             list: Cow::Borrowed(list),
