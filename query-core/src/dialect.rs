@@ -157,17 +157,22 @@ pub fn casefold(text: &str) -> String {
 }
 
 impl Sqlite {
-    /// `CAST(<column, folded when asked> AS BLOB)`.
-    fn column_bytes(&self, out: &mut String, column: &str, fold: bool) {
-        out.push_str("CAST(");
+    /// The column, wrapped in the case-folding function when `fold`.
+    fn column_text(&self, out: &mut String, column: &str, fold: bool) {
         if fold {
             out.push_str(CASEFOLD_FUNCTION);
             out.push('(');
-        }
-        out.push_str(column);
-        if fold {
+            out.push_str(column);
             out.push(')');
+        } else {
+            out.push_str(column);
         }
+    }
+
+    /// `CAST(<column, folded when asked> AS BLOB)`.
+    fn column_bytes(&self, out: &mut String, column: &str, fold: bool) {
+        out.push_str("CAST(");
+        self.column_text(out, column, fold);
         out.push_str(" AS BLOB)");
     }
 }
@@ -215,14 +220,7 @@ impl Dialect for Sqlite {
         }
         match op {
             TextOp::IExact => {
-                if case_insensitive {
-                    out.push_str(CASEFOLD_FUNCTION);
-                    out.push('(');
-                    out.push_str(column);
-                    out.push(')');
-                } else {
-                    out.push_str(column);
-                }
+                self.column_text(out, column, case_insensitive);
                 out.push_str(" = ?");
                 params.push(Cow::Borrowed(needle));
             }
@@ -231,14 +229,7 @@ impl Dialect for Sqlite {
                 // included; its result counts characters, and only "found"
                 // and "found at 1" matter here.
                 out.push_str("instr(");
-                if case_insensitive {
-                    out.push_str(CASEFOLD_FUNCTION);
-                    out.push('(');
-                    out.push_str(column);
-                    out.push(')');
-                } else {
-                    out.push_str(column);
-                }
+                self.column_text(out, column, case_insensitive);
                 out.push_str(", ?) ");
                 out.push_str(if op == TextOp::Contains { "> 0" } else { "= 1" });
                 params.push(Cow::Borrowed(needle));
