@@ -299,10 +299,11 @@ impl Dialect for Sqlite {
     // STRICT tables accept only INTEGER, REAL, TEXT, BLOB and ANY.
     fn column_type(&self, ty: SqlType) -> &'static str {
         match ty {
-            SqlType::Integer | SqlType::Boolean => "INTEGER",
-            SqlType::Real => "REAL",
+            t if t.is_integer() => "INTEGER",
+            SqlType::Bool => "INTEGER",
+            SqlType::F32 | SqlType::F64 => "REAL",
             SqlType::Text | SqlType::Date | SqlType::DateTime | SqlType::DateTimeUtc => "TEXT",
-            SqlType::Blob => "BLOB",
+            _ => "BLOB",
         }
     }
 

@@ -72,25 +72,116 @@ pub fn to_value<T: ToSql + ?Sized>(v: &T) -> Value {
     }
 }
 
-/// How a column is stored, independent of the SQL dialect.
+/// How a column is stored, independent of the database: one variant per
+/// Rust field type, so that each backend can pick its own column type (and
+/// range `CHECK`) from it, as Django's field classes do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SqlType {
-    /// Integers of every width.
-    Integer,
-    /// `f32` and `f64`.
-    Real,
-    /// `bool`: an integer that is 0 or 1.
-    Boolean,
+    /// `i8`: `smallint` with a range check on PostgreSQL.
+    I8,
+    /// `i16`: Django's `SmallIntegerField`.
+    I16,
+    /// `i32`: Django's `IntegerField`.
+    I32,
+    /// `i64`: Django's `BigIntegerField`.
+    I64,
+    /// `u8`: `smallint` with a range check.
+    U8,
+    /// `u16`: `integer` with a range check.
+    U16,
+    /// `u32`: `bigint` with a range check.
+    U32,
+    /// `f32`: `real`.
+    F32,
+    /// `f64`: `double precision`.
+    F64,
+    /// `bool`.
+    Bool,
     /// `String`.
     Text,
     /// `Vec<u8>`.
     Blob,
-    /// `chrono::NaiveDate`, as `YYYY-MM-DD` text.
+    /// `chrono::NaiveDate`.
     Date,
-    /// `chrono::NaiveDateTime`, as `YYYY-MM-DD HH:MM:SS[.fff]` text.
+    /// `chrono::NaiveDateTime`.
     DateTime,
-    /// `chrono::DateTime<Utc>`, as `YYYY-MM-DD HH:MM:SS[.fff]+00:00` text.
+    /// `chrono::DateTime<Utc>`.
     DateTimeUtc,
+}
+
+impl SqlType {
+    /// Every type, for parsers and tests.
+    pub const ALL: [SqlType; 15] = [
+        SqlType::I8,
+        SqlType::I16,
+        SqlType::I32,
+        SqlType::I64,
+        SqlType::U8,
+        SqlType::U16,
+        SqlType::U32,
+        SqlType::F32,
+        SqlType::F64,
+        SqlType::Bool,
+        SqlType::Text,
+        SqlType::Blob,
+        SqlType::Date,
+        SqlType::DateTime,
+        SqlType::DateTimeUtc,
+    ];
+
+    /// The type's name in migration files: the Rust type's (`i32`, `text`, ...).
+    pub const fn name(self) -> &'static str {
+        match self {
+            SqlType::I8 => "i8",
+            SqlType::I16 => "i16",
+            SqlType::I32 => "i32",
+            SqlType::I64 => "i64",
+            SqlType::U8 => "u8",
+            SqlType::U16 => "u16",
+            SqlType::U32 => "u32",
+            SqlType::F32 => "f32",
+            SqlType::F64 => "f64",
+            SqlType::Bool => "bool",
+            SqlType::Text => "text",
+            SqlType::Blob => "blob",
+            SqlType::Date => "date",
+            SqlType::DateTime => "datetime",
+            SqlType::DateTimeUtc => "datetime_utc",
+        }
+    }
+
+    /// The type named `name` (see [`name`](SqlType::name)).
+    pub fn from_name(name: &str) -> Option<SqlType> {
+        SqlType::ALL.into_iter().find(|t| t.name() == name)
+    }
+
+    /// Whether values are integers (booleans are not).
+    pub const fn is_integer(self) -> bool {
+        matches!(
+            self,
+            SqlType::I8
+                | SqlType::I16
+                | SqlType::I32
+                | SqlType::I64
+                | SqlType::U8
+                | SqlType::U16
+                | SqlType::U32
+        )
+    }
+
+    /// The inclusive range an integer column must stay in when the
+    /// database's own column type is wider than the Rust type (checked with
+    /// a `CHECK`): the unsigned types and `i8`.
+    pub const fn checked_range(self) -> Option<(i64, i64)> {
+        match self {
+            SqlType::I8 => Some((i8::MIN as i64, i8::MAX as i64)),
+            SqlType::U8 => Some((0, u8::MAX as i64)),
+            SqlType::U16 => Some((0, u16::MAX as i64)),
+            SqlType::U32 => Some((0, u32::MAX as i64)),
+            _ => None,
+        }
+    }
 }
 
 /// A Rust type a model field can have.
@@ -282,10 +373,10 @@ owned_by_to_sql!(
 );
 
 scalar! {
-    i8 => Integer; i16 => Integer; i32 => Integer; i64 => Integer;
-    u8 => Integer; u16 => Integer; u32 => Integer;
-    f32 => Real; f64 => Real;
-    bool => Boolean;
+    i8 => I8; i16 => I16; i32 => I32; i64 => I64;
+    u8 => U8; u16 => U16; u32 => U32;
+    f32 => F32; f64 => F64;
+    bool => Bool;
     String => Text;
     Vec<u8> => Blob;
 }

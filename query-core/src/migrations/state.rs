@@ -246,7 +246,7 @@ impl TableState {
                 unique: f.unique && !f.primary_key,
                 default,
                 max_length: f.max_length,
-                boolean: f.sql_type == SqlType::Boolean,
+                boolean: f.sql_type == SqlType::Bool,
             });
             if f.db_index && !f.unique && !f.primary_key {
                 let name = index_name(meta, f);
