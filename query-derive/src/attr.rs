@@ -1,11 +1,18 @@
-//! Reads `#[model(...)]` and `#[field(...)]`, and checks the rules that
-//! involve more than one field.
+//! Reads `#[model(...)]` and `#[field(...)]` into plain data: [`ModelAttrs`]
+//! and one [`FieldAttrs`] per field.
+//!
+//! A mistake in one attribute (an unknown key, a value of the wrong kind, a
+//! `max_length` of 0) is reported here, on its own tokens. Rules that relate
+//! attributes or fields to each other are in [`crate::valid`], which
+//! [`parse`] calls as it goes, so errors keep the order of the source.
 
 use proc_macro2::Span;
 use quote::ToTokens;
 use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Error, Expr, Fields, Ident, LitInt, LitStr, Result, Type};
+
+use crate::valid;
 
 /// What the derive needs to know about the struct.
 pub struct ModelAttrs {
@@ -111,6 +118,17 @@ fn sql_name(lit: &LitStr, what: &str) -> Result<String> {
         ));
     }
     Ok(value)
+}
+
+/// The index of the primary key: the first field marked `primary_key`, else
+/// the one named `id`, else 0. [`valid::model`] reports the models where this
+/// is not exactly one field.
+fn primary_key(fields: &[FieldAttrs]) -> usize {
+    fields
+        .iter()
+        .position(|f| f.primary_key.is_some())
+        .or_else(|| fields.iter().position(|f| f.ident == "id"))
+        .unwrap_or(0)
 }
 
 fn push(errors: &mut Option<Error>, err: Error) {
@@ -285,33 +303,10 @@ pub fn parse(input: &DeriveInput) -> Result<ModelAttrs> {
         if let Some(c) = column {
             f.column = c;
         }
-        if f.email && f.url {
-            let span = f.url_span.unwrap_or_else(|| f.ident.span());
-            push(
-                &mut errors,
-                Error::new(
-                    span,
-                    "a field can't be both `email` and `url`: an email address is not a URL",
-                ),
-            );
-        }
-        if f.text && f.max_length.is_some() {
-            push(
-                &mut errors,
-                Error::new(
-                    f.ident.span(),
-                    "`text` is an unbounded text field; remove `max_length`, or remove `text` for a bounded one",
-                ),
-            );
-        }
-        if let (Some(_), Some(span)) = (f.auto_now, f.auto_now_add) {
-            push(
-                &mut errors,
-                Error::new(
-                    span,
-                    "`auto_now` and `auto_now_add` can't both be set: `auto_now` already sets the field on insert",
-                ),
-            );
+        // Before the defaults below: `text` with `email` gives no `max_length`
+        // to complain about.
+        if let Err(err) = valid::field(&f) {
+            push(&mut errors, err);
         }
         if f.email && f.max_length.is_none() {
             f.max_length = Some(254);
@@ -322,76 +317,10 @@ pub fn parse(input: &DeriveInput) -> Result<ModelAttrs> {
         fields.push(f);
     }
 
-    if fields.is_empty() {
-        push(
-            &mut errors,
-            Error::new(
-                input.ident.span(),
-                "a model needs at least a primary key field: `pub id: i64`",
-            ),
-        );
+    if let Err(err) = valid::model(input, &fields) {
+        push(&mut errors, err);
     }
-
-    // The primary key: the field marked `primary_key`, else the one named `id`.
-    let marked: Vec<usize> = (0..fields.len())
-        .filter(|&i| fields[i].primary_key.is_some())
-        .collect();
-    let pk = match marked.as_slice() {
-        [one] => Some(*one),
-        [] => {
-            let id = fields.iter().position(|f| f.ident == "id");
-            if id.is_none() && !fields.is_empty() {
-                push(
-                    &mut errors,
-                    Error::new(
-                        input.ident.span(),
-                        format_args!(
-                            "`{}` has no primary key: add a field `pub id: i64` (the automatic key) or mark one field `#[field(primary_key)]`",
-                            input.ident
-                        ),
-                    ),
-                );
-            }
-            id
-        }
-        [_, rest @ ..] => {
-            for &i in rest {
-                let span = fields[i]
-                    .primary_key
-                    .unwrap_or_else(|| fields[i].ident.span());
-                push(
-                    &mut errors,
-                    Error::new(
-                        span,
-                        format_args!(
-                            "a model has one primary key, and `{}` is already `primary_key`",
-                            fields[marked[0]].ident
-                        ),
-                    ),
-                );
-            }
-            Some(marked[0])
-        }
-    };
-
-    for (i, f) in fields.iter().enumerate() {
-        // SQLite compares column names without regard to ASCII case.
-        if let Some(j) = fields[..i]
-            .iter()
-            .position(|g| g.column.eq_ignore_ascii_case(&f.column))
-        {
-            push(
-                &mut errors,
-                Error::new(
-                    f.ident.span(),
-                    format_args!(
-                        "column `{}` is already used by field `{}`",
-                        f.column, fields[j].ident
-                    ),
-                ),
-            );
-        }
-    }
+    let pk = primary_key(&fields);
 
     let table = table.unwrap_or_else(|| snake_case(&input.ident.to_string()));
     let module = match module {
@@ -426,7 +355,7 @@ pub fn parse(input: &DeriveInput) -> Result<ModelAttrs> {
             table,
             module,
             fields,
-            pk: pk.unwrap_or(0),
+            pk,
         }),
     }
 }
@@ -482,19 +411,5 @@ mod tests {
         assert!(messages[0].starts_with("unknown field attribute `colour`"));
         assert_eq!(messages[1], "expected integer literal");
         assert!(messages[2].contains("has no primary key"));
-    }
-
-    #[test]
-    fn rejects_two_primary_keys() {
-        let input: DeriveInput = syn::parse_quote! {
-            struct Product {
-                #[field(primary_key)]
-                a: i64,
-                #[field(primary_key)]
-                b: i64,
-            }
-        };
-        let err = parse(&input).err().unwrap();
-        assert!(err.to_string().contains("one primary key"));
     }
 }

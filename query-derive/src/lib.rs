@@ -3,6 +3,7 @@
 
 mod attr;
 mod expand;
+mod valid;
 
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};
