@@ -18,7 +18,7 @@ use std::fmt::Debug;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;
-use query::dialect::casefold;
+use query::casefold;
 use query::prelude::*;
 use query::{FieldType, IntoValue, Ordered};
 

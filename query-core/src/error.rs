@@ -4,6 +4,38 @@ use std::path::PathBuf;
 
 use crate::validation::ValidationErrors;
 
+/// A driver's error, boxed so that `Result<T, Error>` stays small and no
+/// driver type shows in [`Error`].
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// The kind of constraint a write broke ([`Error::Integrity`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ConstraintKind {
+    /// `UNIQUE` or the primary key.
+    Unique,
+    /// A foreign key.
+    ForeignKey,
+    /// `NOT NULL`.
+    NotNull,
+    /// A `CHECK`.
+    Check,
+    /// Another constraint.
+    Other,
+}
+
+impl std::fmt::Display for ConstraintKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ConstraintKind::Unique => "unique",
+            ConstraintKind::ForeignKey => "foreign key",
+            ConstraintKind::NotNull => "not null",
+            ConstraintKind::Check => "check",
+            ConstraintKind::Other => "constraint",
+        })
+    }
+}
+
 /// `Result` with [`Error`] as the default error.
 pub type Result<T, E = Error> = core::result::Result<T, E>;
 
@@ -35,21 +67,50 @@ pub enum Error {
 
     /// The database refused a write that breaks a constraint (`UNIQUE`,
     /// `NOT NULL`, `CHECK`, a foreign key): Django's `IntegrityError`.
-    #[error("integrity error: {source} (while running `{sql}`)")]
+    #[error("integrity error ({kind}): {source} (while running `{sql}`)")]
     Integrity {
+        /// Which kind of constraint.
+        kind: ConstraintKind,
         /// The statement that failed.
         sql: String,
-        /// SQLite's error (boxed, so that `Result<T, Error>` stays small).
-        source: Box<rusqlite::Error>,
+        /// The driver's error.
+        source: BoxError,
     },
 
-    /// Any other error from SQLite while running a statement.
+    /// Any other error from the database while running a statement.
     #[error("database error: {source} (while running `{sql}`)")]
     Database {
         /// The statement that failed.
         sql: String,
-        /// SQLite's error (boxed, so that `Result<T, Error>` stays small).
-        source: Box<rusqlite::Error>,
+        /// The driver's error.
+        source: BoxError,
+    },
+
+    /// SQLite: another connection held the lock this statement needed for
+    /// longer than the busy timeout ([`BUSY_TIMEOUT`](crate::BUSY_TIMEOUT));
+    /// the statement wrote nothing. Retrying later may succeed.
+    #[error(
+        "database is locked: another connection held the write lock for longer than the busy timeout, so this statement gave up and wrote nothing ({source}; while running `{sql}`)"
+    )]
+    Busy {
+        /// The statement that gave up.
+        sql: String,
+        /// The driver's error.
+        source: BoxError,
+    },
+
+    /// PostgreSQL: a transaction at `REPEATABLE READ` or `SERIALIZABLE`
+    /// isolation could not be serialized with a concurrent one (SQLSTATE
+    /// 40001) or was chosen as a deadlock victim (40P01). The transaction
+    /// was rolled back; run it again.
+    #[error(
+        "could not serialize the transaction with a concurrent one; it was rolled back: retry it ({source}; while running `{sql}`)"
+    )]
+    SerializationFailure {
+        /// The statement that failed.
+        sql: String,
+        /// The driver's error.
+        source: BoxError,
     },
 
     /// The database file could not be opened or set up.
@@ -57,8 +118,39 @@ pub enum Error {
     Open {
         /// The path given to `Db::open`.
         path: PathBuf,
-        /// SQLite's error (boxed, so that `Result<T, Error>` stays small).
-        source: Box<rusqlite::Error>,
+        /// The driver's error.
+        source: BoxError,
+    },
+
+    /// A database URL could not be understood.
+    #[error("invalid database URL `{url}`: {reason}")]
+    InvalidUrl {
+        /// The URL, with any password hidden.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// The database server could not be reached, or refused the login.
+    #[error("could not connect to {url}: {source}")]
+    Connect {
+        /// The URL, with any password hidden.
+        url: String,
+        /// The driver's error.
+        source: BoxError,
+    },
+
+    /// No connection could be had from a [`Pool`](crate::Pool) in time.
+    #[error("no database connection available from the pool: {0}")]
+    Pool(String),
+
+    /// A column of a result could not be read as the field's type.
+    #[error("could not read column {column} of the result: {message}")]
+    Decode {
+        /// The column's index in the result.
+        column: usize,
+        /// What went wrong.
+        message: String,
     },
 
     /// `delete` was called on an instance that was never saved (its
@@ -74,7 +166,7 @@ pub enum Error {
     KeyOutOfRange {
         /// The model's name.
         model: &'static str,
-        /// The key SQLite assigned.
+        /// The key the database assigned.
         key: i64,
     },
 
@@ -116,29 +208,6 @@ fn count_text(count: usize) -> String {
         "more than 20".to_owned()
     } else {
         count.to_string()
-    }
-}
-
-impl Error {
-    /// Wraps a rusqlite error with the statement it came from; constraint
-    /// violations become [`Error::Integrity`].
-    pub(crate) fn sqlite(source: rusqlite::Error, sql: &str) -> Self {
-        let sql = sql.to_owned();
-        let source = Box::new(source);
-        match source.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::ConstraintViolation) => Error::Integrity { sql, source },
-            _ => Error::Database { sql, source },
-        }
-    }
-
-    /// The underlying SQLite error, if there is one.
-    pub fn sqlite_error(&self) -> Option<&rusqlite::Error> {
-        match self {
-            Error::Integrity { source, .. }
-            | Error::Database { source, .. }
-            | Error::Open { source, .. } => Some(&**source),
-            _ => None,
-        }
     }
 }
 

@@ -1,207 +1,331 @@
-//! Running compiled statements on a `Db` through rusqlite's statement cache.
+//! Running a query set's or a model's statements on a `Db`, whatever its
+//! backend: build the tree, have the `Db`'s writer write it, run it.
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
-use rusqlite::{CachedStatement, params_from_iter};
-
-use crate::compiler::{Query, Select, Writer};
+use crate::backend::Backend;
 use crate::db::Db;
-use crate::dialect::{Dialect, InsertId};
 use crate::error::{Error, Result};
+use crate::meta::ModelRef;
 use crate::model::Model;
 use crate::query::Assignment;
+use crate::tree::{Delete, Expr, From, Insert, InsertRows, Select, SelectColumns, Target, Update};
 use crate::validation::ValidationErrors;
 use crate::value::Value;
+use crate::write::{Sql, Writer};
 
 /// Django stops counting `get`'s rows after this many (`MAX_GET_RESULTS` + 1).
 const GET_LIMIT: usize = 21;
 
-fn prepare<'c>(db: &'c Db, sql: &str) -> Result<CachedStatement<'c>> {
-    db.connection()
-        .prepare_cached(sql)
-        .map_err(|e| Error::sqlite(e, sql))
-}
-
-/// A compiled statement's text, in the `Db`'s reusable buffer.
-struct Sql<'db> {
-    text: String,
+/// A written statement, in the `Db`'s reusable buffer.
+struct Written<'a, 'db> {
+    sql: Sql<'a>,
     db: &'db Db,
 }
 
-impl std::ops::Deref for Sql<'_> {
-    type Target = str;
-    fn deref(&self) -> &str {
-        &self.text
+impl<'a> std::ops::Deref for Written<'a, '_> {
+    type Target = Sql<'a>;
+    fn deref(&self) -> &Sql<'a> {
+        &self.sql
     }
 }
 
-impl Drop for Sql<'_> {
+impl Drop for Written<'_, '_> {
     fn drop(&mut self) {
-        self.db.return_sql_buffer(std::mem::take(&mut self.text));
+        self.db
+            .return_sql_buffer(std::mem::take(&mut self.sql.text));
     }
 }
 
-fn compile<'a, 'db>(
+/// Writes a statement with the `Db`'s writer.
+fn write<'a, 'db>(
     db: &'db Db,
-    f: impl FnOnce(&mut Writer<'_, 'a, crate::dialect::Sqlite>),
-) -> (Sql<'db>, Vec<Cow<'a, Value>>) {
-    let mut w = Writer::with_buffer(db.dialect(), db.take_sql_buffer());
-    f(&mut w);
-    let (text, params) = w.finish_borrowed();
-    (Sql { text, db }, params)
+    model: Option<ModelRef>,
+    f: impl FnOnce(&dyn Writer, &mut Sql<'a>),
+) -> Written<'a, 'db> {
+    let mut sql = Sql::with_buffer(db.take_sql_buffer(), model);
+    f(db.writer(), &mut sql);
+    Written { sql, db }
 }
 
-/// Runs a query and maps each row until `each` says stop.
+/// Runs a `SELECT` of model rows and maps each row until `each` says stop.
 fn for_each_row<M: Model>(
     db: &Db,
-    sql: &str,
-    params: &[Cow<'_, Value>],
+    select: &Select<'_>,
     mut each: impl FnMut(M) -> bool,
 ) -> Result<()> {
-    let err = |e| Error::sqlite(e, sql);
-    let mut stmt = prepare(db, sql)?;
-    let mut rows = stmt.query(params_from_iter(params)).map_err(err)?;
-    while let Some(row) = rows.next().map_err(err)? {
-        if !each(M::from_row(row).map_err(err)?) {
-            break;
-        }
-    }
-    Ok(())
+    let w = write(db, Some(model_ref::<M>()), |w, sql| {
+        sql.text.reserve(256);
+        w.select(sql, select)
+    });
+    db.query_params(&w.text, &w.params, &mut |row| {
+        Ok(each(M::from_row(row, 0)?))
+    })
 }
 
-pub(crate) fn all<M: Model>(db: &Db, q: &Query<'_>) -> Result<Vec<M>> {
-    let (sql, params) = compile(db, |w| w.select(q, Select::Rows));
+pub(crate) fn model_ref<M: Model>() -> ModelRef {
+    ModelRef {
+        meta: M::META,
+        cache: M::statements(),
+    }
+}
+
+pub(crate) fn all<M: Model>(db: &Db, q: &Select<'_>) -> Result<Vec<M>> {
     // A sliced query says how many rows to expect.
     let mut out = Vec::with_capacity(q.limit.map_or(0, |l| l.min(1024) as usize));
-    for_each_row(db, &sql, &params, |m| {
+    for_each_row(db, q, |m| {
         out.push(m);
         true
     })?;
     Ok(out)
 }
 
-pub(crate) fn get<M: Model>(db: &Db, q: &Query<'_>) -> Result<M> {
-    let (sql, params) = compile(db, |w| w.select(q, Select::Rows));
-    let err = |e| Error::sqlite(e, &sql);
-    let mut stmt = prepare(db, &sql)?;
-    let mut rows = stmt.query(params_from_iter(&params)).map_err(err)?;
-    let Some(row) = rows.next().map_err(err)? else {
-        return Err(Error::DoesNotExist {
-            model: M::META.name,
-        });
-    };
-    let found = M::from_row(row).map_err(err)?;
+pub(crate) fn get<M: Model>(db: &Db, q: &Select<'_>) -> Result<M> {
+    let w = write(db, Some(model_ref::<M>()), |w, sql| w.select(sql, q));
     // Equality on the primary key or a unique column can't match twice;
     // otherwise count further rows (without reading them), as Django does.
-    if q.filter.pins_one_row(M::META) {
-        return Ok(found);
-    }
-    let mut count = 1;
-    while count < GET_LIMIT && rows.next().map_err(err)?.is_some() {
+    let meta = M::META;
+    let unique = |i: usize| {
+        meta.fields
+            .get(i)
+            .is_some_and(|f| f.primary_key || f.unique)
+    };
+    let pinned = q.filter.is_some_and(|f| f.pins_one_row(&unique));
+    let mut found = None;
+    let mut count = 0;
+    db.query_params(&w.text, &w.params, &mut |row| {
+        if found.is_none() {
+            found = Some(M::from_row(row, 0)?);
+        }
         count += 1;
-    }
-    if count == 1 {
-        Ok(found)
-    } else {
-        Err(Error::MultipleObjectsReturned {
-            model: M::META.name,
+        Ok(!pinned && count < GET_LIMIT)
+    })?;
+    match (found, count) {
+        (None, _) => Err(Error::DoesNotExist { model: meta.name }),
+        (Some(m), 1) => Ok(m),
+        (Some(_), count) => Err(Error::MultipleObjectsReturned {
+            model: meta.name,
             count,
-        })
+        }),
     }
 }
 
-/// At most one row: `first`, `last`, and the last row of a slice.
-pub(crate) fn optional<M: Model>(db: &Db, q: &Query<'_>, last_of_slice: bool) -> Result<Option<M>> {
-    let (sql, params) = compile(db, |w| {
-        if last_of_slice {
-            w.select_last_of_slice(q)
-        } else {
-            w.select(q, Select::Rows)
-        }
-    });
+/// At most one row: `first`, `last`.
+pub(crate) fn optional<M: Model>(db: &Db, q: &Select<'_>) -> Result<Option<M>> {
     let mut found = None;
-    for_each_row(db, &sql, &params, |m| {
+    for_each_row(db, q, |m| {
         found = Some(m);
         false
     })?;
     Ok(found)
 }
 
-fn scalar_i64(db: &Db, sql: &str, params: &[Cow<'_, Value>]) -> Result<Option<i64>> {
-    let err = |e| Error::sqlite(e, sql);
-    let mut stmt = prepare(db, sql)?;
-    let mut rows = stmt.query(params_from_iter(params)).map_err(err)?;
-    match rows.next().map_err(err)? {
-        Some(row) => Ok(Some(row.get(0).map_err(err)?)),
-        None => Ok(None),
-    }
+fn scalar_i64(db: &Db, sql: &Sql<'_>) -> Result<Option<i64>> {
+    let mut out = None;
+    db.query_params(&sql.text, &sql.params, &mut |row| {
+        out = Some(row.get_required::<i64>(0)?);
+        Ok(false)
+    })?;
+    Ok(out)
 }
 
-pub(crate) fn count(db: &Db, q: &Query<'_>) -> Result<usize> {
-    let (sql, params) = compile(db, |w| w.count(q));
-    let n = scalar_i64(db, &sql, &params)?.unwrap_or(0);
+/// `SELECT COUNT(*)`, of the slice when sliced.
+pub(crate) fn count<M: Model>(db: &Db, q: &Select<'_>) -> Result<usize> {
+    let count = [Expr::count_star()];
+    let select = if q.is_sliced() {
+        let inner = Select {
+            columns: SelectColumns::One,
+            order: Cow::Borrowed(&[]),
+            ..q.clone()
+        };
+        Select::new(SelectColumns::Exprs(Cow::Borrowed(&count)), M::META.table)
+            .with_from(From::Subquery(Box::new(inner), "subquery"))
+    } else {
+        Select {
+            columns: SelectColumns::Exprs(Cow::Borrowed(&count)),
+            order: Cow::Borrowed(&[]),
+            ..q.clone()
+        }
+    };
+    let w = write(db, Some(model_ref::<M>()), |w, sql| w.select(sql, &select));
+    let n = scalar_i64(db, &w)?.unwrap_or(0);
     Ok(usize::try_from(n).unwrap_or(0))
 }
 
-pub(crate) fn exists(db: &Db, q: &Query<'_>) -> Result<bool> {
-    let (sql, params) = compile(db, |w| w.select(q, Select::One));
-    Ok(scalar_i64(db, &sql, &params)?.is_some())
+pub(crate) fn exists<M: Model>(db: &Db, q: &Select<'_>) -> Result<bool> {
+    let select = Select {
+        columns: SelectColumns::One,
+        ..q.clone()
+    };
+    let w = write(db, Some(model_ref::<M>()), |w, sql| w.select(sql, &select));
+    let mut found = false;
+    db.query_params(&w.text, &w.params, &mut |_| {
+        found = true;
+        Ok(false)
+    })?;
+    Ok(found)
 }
 
-fn execute(db: &Db, sql: &str, params: &[Cow<'_, Value>]) -> Result<usize> {
-    let mut stmt = prepare(db, sql)?;
-    stmt.execute(params_from_iter(params))
-        .map_err(|e| Error::sqlite(e, sql))
+/// The rows an `update` or `delete` of the query set changes: the filter,
+/// or the slice's keys.
+fn target<'a, M: Model>(q: &'a Select<'a>) -> Target<'a> {
+    let m = model_ref::<M>();
+    if q.is_sliced() {
+        let keys = Select {
+            columns: SelectColumns::Exprs(Cow::Owned(vec![Expr::Column(m.pk_column())])),
+            ..q.clone()
+        };
+        Target::KeysIn(m.pk_column(), Box::new(keys))
+    } else {
+        Target::Where(q.filter)
+    }
 }
 
-pub(crate) fn update<M>(db: &Db, q: &Query<'_>, assignments: &[Assignment<M>]) -> Result<usize> {
+pub(crate) fn update<M: Model>(
+    db: &Db,
+    q: &Select<'_>,
+    assignments: Vec<Assignment<M>>,
+) -> Result<usize> {
     if assignments.is_empty() {
         return Ok(0);
     }
-    let (sql, params) = compile(db, |w| w.update(q, assignments));
-    execute(db, &sql, &params)
+    let set: Vec<(&'static str, Option<Expr>)> = assignments
+        .into_iter()
+        .map(|a| (a.column, Some(Expr::Value(a.value))))
+        .collect();
+    let update = Update {
+        table: M::META.table,
+        set: Cow::Owned(set),
+        target: target::<M>(q),
+    };
+    let w = write(db, Some(model_ref::<M>()), |w, sql| {
+        sql.text.reserve(256);
+        w.update(sql, &update)
+    });
+    db.execute_params(&w.text, &w.params)
 }
 
-pub(crate) fn delete(db: &Db, q: &Query<'_>) -> Result<usize> {
-    let (sql, params) = compile(db, |w| w.delete(q));
-    execute(db, &sql, &params)
+pub(crate) fn delete<M: Model>(db: &Db, q: &Select<'_>) -> Result<usize> {
+    let delete = Delete {
+        table: M::META.table,
+        target: target::<M>(q),
+    };
+    let w = write(db, Some(model_ref::<M>()), |w, sql| {
+        sql.text.reserve(256);
+        w.delete(sql, &delete)
+    });
+    db.execute_params(&w.text, &w.params)
 }
 
-fn clean<M: Model>(obj: &M) -> Result<()> {
-    obj.full_clean()
+/// A statement text that depends only on the model and the backend, from
+/// the model's cache.
+fn cached(slot: &OnceLock<String>, build: impl FnOnce() -> String) -> &str {
+    slot.get_or_init(build)
 }
 
-/// A statement text that depends only on the model, from its cache.
-fn cached<'c>(
-    db: &Db,
-    slot: &'c std::sync::OnceLock<String>,
-    build: impl FnOnce(&mut Writer<'_, '_, crate::dialect::Sqlite>),
-) -> &'c str {
-    slot.get_or_init(|| compile(db, build).0.to_owned())
+/// The text of a statement that binds nothing of its own.
+fn text_of<'a>(f: impl FnOnce(&mut Sql<'a>)) -> String {
+    let mut sql = Sql::with_buffer(String::with_capacity(256), None);
+    f(&mut sql);
+    sql.text
 }
 
-/// Runs an INSERT of the objects (one statement); returns the last inserted
-/// row id.
-fn run_insert<M: Model>(db: &Db, objs: &[&M], with_pk: bool) -> Result<i64> {
+/// The `INSERT` of `rows` rows of `M`, with or without the key.
+fn insert_statement<M: Model>(db: &Db, with_pk: bool, rows: usize) -> Insert<'static> {
+    let meta = M::META;
+    let columns: Vec<&'static str> = meta
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| with_pk || i != meta.pk)
+        .map(|(_, f)| f.column)
+        .collect();
+    Insert {
+        table: meta.table,
+        columns: Cow::Owned(columns),
+        rows: InsertRows::Placeholders(rows),
+        key: meta.pk_field().column,
+        returning: !with_pk && db.backend() != Backend::Sqlite,
+    }
+}
+
+/// Runs an INSERT of the objects (one statement); returns the keys the
+/// database assigned, in order, when `with_pk` is false.
+fn run_insert<M: Model>(db: &Db, objs: &[&M], with_pk: bool) -> Result<Vec<i64>> {
     let multi;
+    let statements = &M::statements().backends[db.backend().index()];
     let sql: &str = if objs.len() == 1 {
-        cached(db, &M::statements().insert[usize::from(with_pk)], |w| {
-            w.insert(M::META, with_pk, 1)
+        cached(&statements.insert[usize::from(with_pk)], || {
+            let ins = insert_statement::<M>(db, with_pk, 1);
+            text_of(|sql| db.writer().insert(sql, &ins))
         })
     } else {
-        multi = compile(db, |w| w.insert(M::META, with_pk, objs.len())).0;
-        &multi
+        let ins = insert_statement::<M>(db, with_pk, objs.len());
+        multi = write(db, None, |w, sql| w.insert(sql, &ins));
+        &multi.text
     };
-    let err = |e| Error::sqlite(e, sql);
-    let mut stmt = prepare(db, sql)?;
-    let mut index = 1;
-    for obj in objs {
-        index = obj.bind_columns(&mut stmt, index, with_pk).map_err(err)?;
+    let mut bind = |b: &mut crate::backend::Binder<'_, '_>| {
+        for obj in objs {
+            obj.bind_columns(b, with_pk)?;
+        }
+        Ok(())
+    };
+    match db.backend() {
+        #[cfg(feature = "sqlite")]
+        Backend::Sqlite => {
+            db.execute_bound(sql, &mut bind)?;
+            if with_pk {
+                return Ok(Vec::new());
+            }
+            // SQLite assigns consecutive keys to the rows of one INSERT, in
+            // VALUES order: the last row id identifies them all.
+            let last = db.last_insert_rowid().unwrap_or(0);
+            let n = objs.len() as i64;
+            Ok((0..n).map(|i| last - (n - 1) + i).collect())
+        }
+        _ => {
+            let mut keys = Vec::with_capacity(if with_pk { 0 } else { objs.len() });
+            db.query_bound(sql, &mut bind, &mut |row| {
+                keys.push(row.get_required::<i64>(0)?);
+                Ok(true)
+            })?;
+            if with_pk && M::META.pk_field().auto {
+                advance_key_sequence::<M>(db, objs)?;
+            }
+            Ok(keys)
+        }
     }
-    stmt.raw_execute().map_err(err)?;
-    Ok(match db.dialect().insert_id() {
-        InsertId::LastInsertRowid | InsertId::Returning => db.connection().last_insert_rowid(),
-    })
+}
+
+/// PostgreSQL: after rows were inserted with keys of their own into a table
+/// whose key the database assigns, moves the key's sequence past them, so
+/// that the next automatic key does not collide (SQLite's AUTOINCREMENT does
+/// this by itself). The sequence never moves back.
+fn advance_key_sequence<M: Model>(db: &Db, objs: &[&M]) -> Result<()> {
+    let Some(max) = objs
+        .iter()
+        .filter_map(|o| match o.pk_value() {
+            Value::Integer(k) => Some(k),
+            _ => None,
+        })
+        .max()
+    else {
+        return Ok(());
+    };
+    let meta = M::META;
+    let mut table = String::new();
+    crate::write::quote(&mut table, meta.table);
+    db.execute(
+        "SELECT setval(s, $1) FROM pg_get_serial_sequence($2, $3) AS s \
+         WHERE s IS NOT NULL AND $1 > COALESCE(pg_sequence_last_value(s::regclass), 0)",
+        &[
+            Value::Integer(max),
+            Value::Text(table),
+            Value::Text(meta.pk_field().column.to_owned()),
+        ],
+    )?;
+    Ok(())
 }
 
 fn assign_pk<M: Model>(obj: &mut M, key: i64) -> Result<()> {
@@ -215,20 +339,34 @@ fn assign_pk<M: Model>(obj: &mut M, key: i64) -> Result<()> {
     }
 }
 
+fn delete_by_pk_sql<M: Model>(db: &Db) -> &'static str {
+    let statements = &M::statements().backends[db.backend().index()];
+    cached(&statements.delete_by_pk, || {
+        let delete = Delete {
+            table: M::META.table,
+            target: Target::Key(model_ref::<M>().pk_column()),
+        };
+        text_of(|sql| db.writer().delete(sql, &delete))
+    })
+}
+
 /// `create`: validate, stamp, INSERT, set the key.
 pub(crate) fn insert<M: Model>(db: &Db, obj: &mut M) -> Result<()> {
-    clean(obj)?;
+    obj.full_clean()?;
     obj.pre_save(true);
     let auto = M::META.pk_field().auto && obj.pk_is_unset();
-    let rowid = run_insert(db, &[&*obj], !auto)?;
-    if auto && let Err(e) = assign_pk(obj, rowid) {
-        // The key SQLite chose does not fit the model's key type: take
-        // the row back out, so that a failed `create` writes nothing.
-        let sql = cached(db, &M::statements().delete_by_pk, |w| {
-            w.delete_by_pk(M::META)
-        });
-        execute(db, sql, &[Cow::Owned(Value::Integer(rowid))])?;
-        return Err(e);
+    let keys = run_insert(db, &[&*obj], !auto)?;
+    if auto {
+        let key = keys.first().copied().unwrap_or(0);
+        if let Err(e) = assign_pk(obj, key) {
+            // The key the database chose does not fit the model's key type:
+            // take the row back out, so that a failed `create` writes nothing.
+            db.execute_params(
+                delete_by_pk_sql::<M>(db),
+                &[Cow::Owned(Value::Integer(key))],
+            )?;
+            return Err(e);
+        }
     }
     Ok(())
 }
@@ -240,16 +378,34 @@ pub(crate) fn save<M: Model>(db: &Db, obj: &mut M) -> Result<()> {
     if meta.pk_field().auto && obj.pk_is_unset() {
         return insert(db, obj);
     }
-    clean(obj)?;
+    obj.full_clean()?;
     obj.pre_save(false);
-    let sql = cached(db, &M::statements().update_by_pk, |w| w.update_by_pk(meta));
-    let err = |e| Error::sqlite(e, sql);
-    let changed = {
-        let mut stmt = prepare(db, sql)?;
-        let next = obj.bind_columns(&mut stmt, 1, false).map_err(err)?;
-        stmt.raw_bind_parameter(next, obj.pk_value()).map_err(err)?;
-        stmt.raw_execute().map_err(err)?
-    };
+    let statements = &M::statements().backends[db.backend().index()];
+    let sql = cached(&statements.update_by_pk, || {
+        let m = model_ref::<M>();
+        let mut set: Vec<(&'static str, Option<Expr>)> = meta
+            .fields
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != meta.pk)
+            .map(|(_, f)| (f.column, None))
+            .collect();
+        if set.is_empty() {
+            // Nothing but the key: a no-op write that still reports whether
+            // the row exists, so `save` knows to insert it.
+            set.push((meta.pk_field().column, Some(Expr::Column(m.pk_column()))));
+        }
+        let update = Update {
+            table: meta.table,
+            set: Cow::Owned(set),
+            target: Target::Key(m.pk_column()),
+        };
+        text_of(|sql| db.writer().update(sql, &update))
+    });
+    let changed = db.execute_bound(sql, &mut |b| {
+        obj.bind_columns(b, false)?;
+        b.bind_value(&obj.pk_value())
+    })?;
     if changed == 0 {
         obj.pre_save(true);
         run_insert(db, &[&*obj], true)?;
@@ -262,8 +418,7 @@ pub(crate) fn delete_instance<M: Model>(db: &Db, obj: &M) -> Result<usize> {
     if meta.pk_field().auto && obj.pk_is_unset() {
         return Err(Error::NotSaved { model: meta.name });
     }
-    let sql = cached(db, &M::statements().delete_by_pk, |w| w.delete_by_pk(meta));
-    execute(db, sql, &[Cow::Owned(obj.pk_value())])
+    db.execute_params(delete_by_pk_sql::<M>(db), &[Cow::Owned(obj.pk_value())])
 }
 
 /// `bulk_create`: validate everything, then INSERT in as few statements as
@@ -284,11 +439,10 @@ pub(crate) fn bulk_insert<M: Model>(db: &Db, mut objs: Vec<M>) -> Result<Vec<M>>
         obj.pre_save(true);
     }
     let columns = meta.fields.len().max(1);
-    let per_statement = (db.dialect().max_parameters() / columns).max(1);
+    let per_statement = (db.max_parameters() / columns).max(1);
     db.atomic(|db| {
-        // Objects with an unset automatic key get consecutive keys from one
-        // multi-row INSERT: SQLite assigns them in VALUES order, so the last
-        // row id identifies them all.
+        // Objects with an unset automatic key get their keys from the
+        // database, in VALUES order.
         let auto = meta.pk_field().auto;
         let (new, keyed): (Vec<usize>, Vec<usize>) =
             (0..objs.len()).partition(|&i| auto && objs[i].pk_is_unset());
@@ -298,10 +452,9 @@ pub(crate) fn bulk_insert<M: Model>(db: &Db, mut objs: Vec<M>) -> Result<Vec<M>>
         }
         for chunk in new.chunks(per_statement) {
             let refs: Vec<&M> = chunk.iter().map(|&i| &objs[i]).collect();
-            let last = run_insert(db, &refs, false)?;
-            let first = last - (chunk.len() as i64 - 1);
-            for (n, &i) in chunk.iter().enumerate() {
-                assign_pk(&mut objs[i], first + n as i64)?;
+            let keys = run_insert(db, &refs, false)?;
+            for (&i, key) in chunk.iter().zip(keys) {
+                assign_pk(&mut objs[i], key)?;
             }
         }
         Ok(())

@@ -1,61 +1,85 @@
 //! The runtime of [`query`](https://docs.rs/query): models, typed fields,
-//! predicates, the `QuerySet`, the SQL compiler and its dialects, execution on
-//! SQLite through rusqlite, validation and errors.
+//! predicates, the `QuerySet`, the statement tree and its SQL writers, the
+//! SQLite and PostgreSQL backends, validation, errors and migrations.
 //!
 //! Users depend on the `query` facade, which re-exports this crate and the
 //! `#[derive(Model)]` macro; see its documentation.
+//!
+//! The layers, from the bottom up (imports run downwards only):
+//!
+//! - `value`, `meta`: values, column types, table descriptions;
+//! - `tree`: the statement tree, plain data;
+//! - `write`: the shared SQL writer;
+//! - `backend`: one folder per database (writer, execution, types);
+//! - `types`, `query`, `queryset`, `model`, `exec`, `db`, `pool`: the model
+//!   layer users see;
+//! - `migrations`: planning (backend-neutral) and applying.
 
-mod compiler;
+mod backend;
 mod db;
-pub mod dialect;
+pub(crate) mod dialect;
 mod error;
 mod exec;
+mod meta;
 pub mod migrations;
 mod model;
+mod pool;
 mod query;
 mod queryset;
+pub(crate) mod tree;
+mod types;
 mod validation;
 pub(crate) mod validators;
 mod value;
+pub(crate) mod write;
 
-pub use crate::db::{BUSY_TIMEOUT, Db};
-pub use crate::dialect::{Dialect, Sqlite};
-pub use crate::error::{Error, Result};
-pub use crate::model::{FieldMeta, Model, ModelMeta, RegisteredModel, registered_models};
+pub use crate::backend::Backend;
+#[cfg(feature = "sqlite")]
+pub use crate::backend::sqlite::casefold;
+#[cfg(feature = "sqlite")]
+pub use crate::db::BUSY_TIMEOUT;
+pub use crate::db::{Db, Isolation};
+pub use crate::error::{BoxError, ConstraintKind, Error, Result};
+pub use crate::meta::{FieldMeta, ModelMeta, RegisteredModel, registered_models};
+pub use crate::model::Model;
+pub use crate::pool::{Pool, PooledDb};
 pub use crate::query::{
     Assignment, Assignments, Condition, Field, IntoOrder, Order, OrderTerms, Q, TextOp,
 };
 pub use crate::queryset::QuerySet;
-pub use crate::validation::{FieldError, ValidationErrors};
-pub use crate::value::{
-    FieldType, IntoValue, Nullable, Ordered, PrimaryKey, Scalar, SqlType, TextField, TextLookup,
-    Timestamp, Value,
+pub use crate::types::{
+    FieldType, IntoValue, Nullable, Ordered, PrimaryKey, Scalar, TextField, TextLookup, Timestamp,
 };
+pub use crate::validation::{FieldError, ValidationErrors};
+pub use crate::value::{SqlType, Value};
+#[cfg(feature = "postgres")]
+pub use postgres;
+#[cfg(feature = "sqlite")]
 pub use rusqlite;
 
 /// Everything a user of the crate needs: `use query::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Db, Error, Field, FieldError, Model, Q, QuerySet, Result, ValidationErrors, Value,
+        Backend, Db, Error, Field, FieldError, Model, Pool, Q, QuerySet, Result, ValidationErrors,
+        Value,
     };
 }
 
 // Not public API. Referenced by code that `#[derive(Model)]` generates.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::model::{FieldMeta, ModelMeta, RegisteredModel, StatementCache};
+    pub use crate::backend::{Binder, Row};
+    pub use crate::error::Result;
+    pub use crate::meta::{FieldMeta, ModelMeta, RegisteredModel, StatementCache};
+    pub use crate::types::{FieldType, IntoValue, PrimaryKey, TextField, Timestamp};
     pub use crate::validation::{ValidationErrors, check_choices, check_text};
-    pub use crate::value::{
-        FieldType, IntoValue, PrimaryKey, TextField, Timestamp, Value, to_value,
-    };
+    pub use crate::value::Value;
     pub use inventory;
-    pub use rusqlite::Result as SqlResult;
-    pub use rusqlite::{Row, Statement};
 
     /// Checks at compile time that `T` is a text type (`max_length`, `email`, `url`, `text`).
     pub const fn assert_text<T: TextField>() {}
     /// Checks at compile time that `T` is a date or time (`auto_now`, `auto_now_add`).
     pub const fn assert_timestamp<T: Timestamp>() {}
 
-    pub use crate::value::{ColumnOps, KeyOps, column_ops, key_ops};
+    pub use crate::types::{ColumnOps, KeyOps, column_ops, key_ops};
 }

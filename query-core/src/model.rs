@@ -1,14 +1,13 @@
 //! The `Model` trait and the table description the derive produces.
 
-use std::sync::OnceLock;
-
-use rusqlite::{Row, Statement};
-
+use crate::backend::{Binder, Row};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::queryset::QuerySet;
 use crate::validation::ValidationErrors;
-use crate::value::{SqlType, Value};
+use crate::value::Value;
+
+pub use crate::meta::{FieldMeta, ModelMeta, RegisteredModel, StatementCache};
 
 /// A database table, described by `#[derive(Model)]`.
 ///
@@ -62,19 +61,14 @@ pub trait Model: Sized + 'static {
     fn statements() -> &'static StatementCache;
 
     #[doc(hidden)]
-    /// Reads a row whose columns are `META.fields` in order, from index 0.
-    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self>;
+    /// Reads the model from a row whose columns from index `offset` on are
+    /// `META.fields` in order (a joined row holds several models).
+    fn from_row(row: &Row<'_>, offset: usize) -> Result<Self>;
 
     #[doc(hidden)]
-    /// Binds the columns in `META.fields` order from parameter index `first`
-    /// (1-based), skipping the primary key unless `with_pk`. Returns the next
-    /// free index.
-    fn bind_columns(
-        &self,
-        stmt: &mut Statement<'_>,
-        first: usize,
-        with_pk: bool,
-    ) -> rusqlite::Result<usize>;
+    /// Binds the columns in `META.fields` order as the binder's next
+    /// parameters, skipping the primary key unless `with_pk`.
+    fn bind_columns(&self, binder: &mut Binder<'_, '_>, with_pk: bool) -> Result<()>;
 
     #[doc(hidden)]
     /// The primary key as a bound value.
@@ -95,209 +89,4 @@ pub trait Model: Sized + 'static {
     #[doc(hidden)]
     /// Adds each bad field's messages to `errors`.
     fn clean_fields(&self, errors: &mut ValidationErrors);
-}
-
-/// The description of a model's table.
-#[derive(Debug)]
-#[non_exhaustive]
-pub struct ModelMeta {
-    /// The struct's name (`Product`), used in messages.
-    pub name: &'static str,
-    /// The table's name (`product`, or `#[model(table = "...")]`).
-    pub table: &'static str,
-    /// The columns, in the struct's order.
-    pub fields: &'static [FieldMeta],
-    /// Index of the primary key in `fields`.
-    pub pk: usize,
-}
-
-impl ModelMeta {
-    #[doc(hidden)]
-    pub const fn new(
-        name: &'static str,
-        table: &'static str,
-        fields: &'static [FieldMeta],
-        pk: usize,
-    ) -> Self {
-        ModelMeta {
-            name,
-            table,
-            fields,
-            pk,
-        }
-    }
-
-    /// The primary key's description.
-    pub fn pk_field(&self) -> &'static FieldMeta {
-        &self.fields[self.pk]
-    }
-}
-
-/// The description of one column.
-#[derive(Debug)]
-#[non_exhaustive]
-pub struct FieldMeta {
-    /// The Rust field's name.
-    pub name: &'static str,
-    /// The column's name (the field's name, or `#[field(column = "...")]`).
-    pub column: &'static str,
-    /// How the column is stored.
-    pub sql_type: SqlType,
-    /// `Option<T>` fields allow NULL.
-    pub nullable: bool,
-    /// The primary key.
-    pub primary_key: bool,
-    /// An integer primary key the database assigns.
-    pub auto: bool,
-    /// `#[field(unique)]`.
-    pub unique: bool,
-    /// `#[field(db_index)]`.
-    pub db_index: bool,
-    /// `#[field(max_length = N)]`; 254 for `email` and 200 for `url` unless given.
-    pub max_length: Option<u32>,
-    /// `#[field(email)]`.
-    pub email: bool,
-    /// `#[field(url)]`.
-    pub url: bool,
-    /// `#[field(auto_now)]`.
-    pub auto_now: bool,
-    /// `#[field(auto_now_add)]`.
-    pub auto_now_add: bool,
-    /// `#[field(default = EXPR)]`, evaluated when the schema is written.
-    pub default: Option<fn() -> Value>,
-    /// `#[field(choices = [...])]`.
-    pub choices: Option<fn() -> Vec<Value>>,
-}
-
-#[doc(hidden)]
-impl FieldMeta {
-    pub const fn new(
-        name: &'static str,
-        column: &'static str,
-        sql_type: SqlType,
-        nullable: bool,
-    ) -> Self {
-        FieldMeta {
-            name,
-            column,
-            sql_type,
-            nullable,
-            primary_key: false,
-            auto: false,
-            unique: false,
-            db_index: false,
-            max_length: None,
-            email: false,
-            url: false,
-            auto_now: false,
-            auto_now_add: false,
-            default: None,
-            choices: None,
-        }
-    }
-    pub const fn primary_key(mut self, auto: bool) -> Self {
-        self.primary_key = true;
-        self.auto = auto;
-        self
-    }
-    pub const fn unique(mut self) -> Self {
-        self.unique = true;
-        self
-    }
-    pub const fn db_index(mut self) -> Self {
-        self.db_index = true;
-        self
-    }
-    pub const fn max_length(mut self, n: u32) -> Self {
-        self.max_length = Some(n);
-        self
-    }
-    pub const fn email(mut self) -> Self {
-        self.email = true;
-        self
-    }
-    pub const fn url(mut self) -> Self {
-        self.url = true;
-        self
-    }
-    pub const fn auto_now(mut self) -> Self {
-        self.auto_now = true;
-        self
-    }
-    pub const fn auto_now_add(mut self) -> Self {
-        self.auto_now_add = true;
-        self
-    }
-    pub const fn default(mut self, f: fn() -> Value) -> Self {
-        self.default = Some(f);
-        self
-    }
-    pub const fn choices(mut self, f: fn() -> Vec<Value>) -> Self {
-        self.choices = Some(f);
-        self
-    }
-}
-
-/// A model linked into the program, registered by `#[derive(Model)]`.
-///
-/// Migrations read the registry, so that a model is declared once, where it
-/// is defined, and never listed by hand.
-#[derive(Debug)]
-pub struct RegisteredModel {
-    /// The model's table description.
-    pub meta: &'static ModelMeta,
-}
-
-impl RegisteredModel {
-    #[doc(hidden)]
-    pub const fn new(meta: &'static ModelMeta) -> Self {
-        RegisteredModel { meta }
-    }
-}
-
-inventory::collect!(RegisteredModel);
-
-/// Every model linked into this program (each `#[derive(Model)]` struct),
-/// sorted by table name.
-pub fn registered_models() -> Vec<&'static ModelMeta> {
-    let mut models: Vec<&'static ModelMeta> = inventory::iter::<RegisteredModel>
-        .into_iter()
-        .map(|r| r.meta)
-        .collect();
-    models.sort_by_key(|m| m.table);
-    models.dedup_by_key(|m| m.table);
-    models
-}
-
-/// The SQL texts that depend only on the model, built once per program:
-/// the select list and the single-row `INSERT`, `UPDATE` and `DELETE` by key.
-///
-/// Texts are SQLite's, the one dialect `Db` speaks; a second dialect gets a
-/// cache of its own.
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct StatementCache {
-    pub(crate) select_list: OnceLock<String>,
-    /// `"table"."column"` for each field, in `META.fields` order.
-    pub(crate) qualified: OnceLock<Box<[String]>>,
-    /// `"table"`.
-    pub(crate) table: OnceLock<String>,
-    pub(crate) insert: [OnceLock<String>; 2],
-    pub(crate) update_by_pk: OnceLock<String>,
-    pub(crate) delete_by_pk: OnceLock<String>,
-}
-
-impl StatementCache {
-    #[doc(hidden)]
-    #[allow(clippy::new_without_default)] // built in a `static` by the derive
-    pub const fn new() -> Self {
-        StatementCache {
-            select_list: OnceLock::new(),
-            qualified: OnceLock::new(),
-            table: OnceLock::new(),
-            insert: [OnceLock::new(), OnceLock::new()],
-            update_by_pk: OnceLock::new(),
-            delete_by_pk: OnceLock::new(),
-        }
-    }
 }

@@ -4,9 +4,12 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::ops::{BitAnd, BitOr, Neg, Not};
 
-use crate::compiler::OrderTerm;
 use crate::model::Model;
-use crate::value::{FieldType, IntoValue, Nullable, Ordered, TextLookup, Value};
+use crate::tree::{Cmp, Column, Cond, Expr, OrderTerm};
+use crate::types::{FieldType, IntoValue, Nullable, Ordered, TextLookup};
+use crate::value::Value;
+
+pub use crate::tree::TextOp;
 
 /// A typed column of model `M` whose Rust type is `T`.
 ///
@@ -39,150 +42,6 @@ pub(crate) struct Col {
     pub index: usize,
 }
 
-/// The kind of a comparison between a column and one value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Cmp {
-    Eq,
-    Ne,
-    Gt,
-    Gte,
-    Lt,
-    Lte,
-}
-
-/// The text lookups.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TextOp {
-    /// `iexact`: equal after case folding.
-    IExact,
-    /// `contains` / `icontains`.
-    Contains,
-    /// `startswith` / `istartswith`.
-    StartsWith,
-    /// `endswith` / `iendswith`.
-    EndsWith,
-}
-
-/// One node of a predicate tree.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Node {
-    /// `Q::new()`: no condition. Vanishes when combined with `&` or `|`.
-    Empty,
-    Cmp {
-        column: Col,
-        nullable: bool,
-        op: Cmp,
-        value: Value,
-    },
-    Text {
-        column: Col,
-        nullable: bool,
-        op: TextOp,
-        case_insensitive: bool,
-        /// Text; already case-folded when `case_insensitive`.
-        needle: Value,
-    },
-    In {
-        column: Col,
-        nullable: bool,
-        values: Vec<Value>,
-    },
-    Range {
-        column: Col,
-        nullable: bool,
-        lo: Value,
-        hi: Value,
-    },
-    IsNull {
-        column: Col,
-        is_null: bool,
-    },
-    And(Vec<Node>),
-    Or(Vec<Node>),
-    Not(Box<Node>),
-}
-
-impl Node {
-    /// Whether SQL could evaluate this node to NULL (unknown) on some row.
-    /// `NOT` of such a node needs care to keep Django's two-valued meaning.
-    pub(crate) fn can_be_null(&self) -> bool {
-        match self {
-            Node::Empty | Node::IsNull { .. } | Node::Not(_) => false,
-            Node::Cmp { op: Cmp::Ne, .. } => false,
-            // A NaN argument may be bound as NULL (SQLite does).
-            Node::Cmp {
-                nullable, value, ..
-            } => *nullable || value.is_nan(),
-            Node::Range {
-                nullable, lo, hi, ..
-            } => *nullable || lo.is_nan() || hi.is_nan(),
-            Node::In {
-                nullable, values, ..
-            } => *nullable || values.iter().any(Value::is_nan),
-            Node::Text { nullable, .. } => *nullable,
-            Node::And(nodes) | Node::Or(nodes) => nodes.iter().any(Node::can_be_null),
-        }
-    }
-
-    /// Whether at most one row can match: an equality on the primary key or
-    /// a unique column, alone or inside an `AND`. Rows are unique by those
-    /// columns, so `get` needs no second look.
-    pub(crate) fn pins_one_row(&self, meta: &crate::model::ModelMeta) -> bool {
-        match self {
-            Node::Cmp {
-                column,
-                op: Cmp::Eq,
-                value,
-                ..
-            } => {
-                *value != Value::Null
-                    && meta
-                        .fields
-                        .get(column.index)
-                        .is_some_and(|f| f.primary_key || f.unique)
-            }
-            Node::And(nodes) => nodes.iter().any(|n| n.pins_one_row(meta)),
-            _ => false,
-        }
-    }
-
-    fn combine(self, other: Node, and: bool) -> Node {
-        match (self, other) {
-            (Node::Empty, n) | (n, Node::Empty) => n,
-            (Node::And(mut a), Node::And(b)) if and => {
-                a.extend(b);
-                Node::And(a)
-            }
-            (Node::And(mut a), n) if and => {
-                a.push(n);
-                Node::And(a)
-            }
-            (Node::Or(mut a), Node::Or(b)) if !and => {
-                a.extend(b);
-                Node::Or(a)
-            }
-            (Node::Or(mut a), n) if !and => {
-                a.push(n);
-                Node::Or(a)
-            }
-            (a, b) if and => Node::And(vec![a, b]),
-            (a, b) => Node::Or(vec![a, b]),
-        }
-    }
-
-    pub(crate) fn and(self, other: Node) -> Node {
-        self.combine(other, true)
-    }
-
-    pub(crate) fn negate(self) -> Node {
-        match self {
-            Node::Empty => Node::Empty,
-            Node::Not(inner) => *inner,
-            n => Node::Not(Box::new(n)),
-        }
-    }
-}
-
 /// A condition on the rows of model `M`: Django's `Q` object.
 ///
 /// Every lookup returns one; combine them with `&` (AND), `|` (OR) and `!`
@@ -209,7 +68,7 @@ impl Node {
 /// Negation follows Django: `!p` keeps every row for which `p` is not true,
 /// including rows where `p` compares with NULL.
 pub struct Q<M> {
-    pub(crate) node: Node,
+    pub(crate) node: Cond,
     _marker: PhantomData<fn() -> M>,
 }
 
@@ -217,10 +76,10 @@ impl<M> Q<M> {
     /// The empty condition: matches every row; `Q::new() & p` and
     /// `Q::new() | p` are both `p`.
     pub fn new() -> Self {
-        Q::from_node(Node::Empty)
+        Q::from_node(Cond::Empty)
     }
 
-    pub(crate) fn from_node(node: Node) -> Self {
+    pub(crate) fn from_node(node: Cond) -> Self {
         Q {
             node,
             _marker: PhantomData,
@@ -229,7 +88,7 @@ impl<M> Q<M> {
 
     /// Whether this is the empty condition.
     pub fn is_empty(&self) -> bool {
-        self.node == Node::Empty
+        self.node == Cond::Empty
     }
 }
 
@@ -272,14 +131,14 @@ impl<M> Condition<M> for Q<M> {
 impl<M, R: Condition<M>> BitAnd<R> for Q<M> {
     type Output = Q<M>;
     fn bitand(self, rhs: R) -> Q<M> {
-        Q::from_node(self.node.combine(rhs.into_q().node, true))
+        Q::from_node(self.node.and(rhs.into_q().node))
     }
 }
 
 impl<M, R: Condition<M>> BitOr<R> for Q<M> {
     type Output = Q<M>;
     fn bitor(self, rhs: R) -> Q<M> {
-        Q::from_node(self.node.combine(rhs.into_q().node, false))
+        Q::from_node(self.node.or(rhs.into_q().node))
     }
 }
 
@@ -311,27 +170,35 @@ impl<M, T> Field<M, T> {
 }
 
 impl<M: Model, T: FieldType> Field<M, T> {
+    /// The field as a column of the model's table.
+    #[inline]
+    pub(crate) fn col(self) -> Column {
+        Column::of_field(M::META.table, self.column.name, self.column.index)
+    }
+
+    #[inline]
+    fn expr(self) -> Expr {
+        Expr::Column(self.col())
+    }
+
     fn cmp(self, op: Cmp, value: Value) -> Q<M> {
-        Q::from_node(Node::Cmp {
-            column: self.column,
-            nullable: T::NULLABLE,
+        Q::from_node(Cond::Cmp {
+            lhs: self.expr(),
             op,
-            value,
+            rhs: Expr::Value(value),
+            nullable: T::NULLABLE,
         })
     }
 
     fn text(self, op: TextOp, case_insensitive: bool, needle: Value) -> Q<M> {
-        // Folded once, here, with the function the SQL side mirrors.
-        let needle = match needle {
-            Value::Text(s) if case_insensitive => Value::Text(crate::dialect::casefold(&s)),
-            other => other,
-        };
-        Q::from_node(Node::Text {
-            column: self.column,
-            nullable: T::NULLABLE,
+        // The needle stays as written: each backend folds or escapes it as
+        // its SQL needs.
+        Q::from_node(Cond::Text {
+            lhs: self.expr(),
             op,
             case_insensitive,
             needle,
+            nullable: T::NULLABLE,
         })
     }
 
@@ -384,11 +251,11 @@ impl<M: Model, T: FieldType> Field<M, T> {
     where
         T: Ordered,
     {
-        Q::from_node(Node::Range {
-            column: self.column,
-            nullable: T::NULLABLE,
+        Q::from_node(Cond::Range {
+            lhs: self.expr(),
             lo: lo.into_value(),
             hi: hi.into_value(),
+            nullable: T::NULLABLE,
         })
     }
 
@@ -398,10 +265,10 @@ impl<M: Model, T: FieldType> Field<M, T> {
         I: IntoIterator,
         I::Item: IntoValue<T::Scalar>,
     {
-        Q::from_node(Node::In {
-            column: self.column,
-            nullable: T::NULLABLE,
+        Q::from_node(Cond::In {
+            lhs: self.expr(),
             values: values.into_iter().map(IntoValue::into_value).collect(),
+            nullable: T::NULLABLE,
         })
     }
 
@@ -411,8 +278,8 @@ impl<M: Model, T: FieldType> Field<M, T> {
     where
         T: Nullable,
     {
-        Q::from_node(Node::IsNull {
-            column: self.column,
+        Q::from_node(Cond::IsNull {
+            lhs: self.expr(),
             is_null,
         })
     }
@@ -476,12 +343,12 @@ impl<M: Model, T: FieldType> Field<M, T> {
 
     /// Ascending order: `order_by(price.asc())`.
     pub fn asc(self) -> Order<M> {
-        Order::new(self.column, false)
+        Order::new(self.col(), false)
     }
 
     /// Descending order: `order_by(price.desc())`, the same as `-price`.
     pub fn desc(self) -> Order<M> {
-        Order::new(self.column, true)
+        Order::new(self.col(), true)
     }
 
     /// An assignment for [`QuerySet::update`](crate::QuerySet::update):
@@ -505,13 +372,13 @@ impl<M: Model, T: FieldType> Neg for Field<M, T> {
 
 /// One `ORDER BY` term of model `M`.
 pub struct Order<M> {
-    pub(crate) column: Col,
+    pub(crate) column: Column,
     pub(crate) desc: bool,
     _marker: PhantomData<fn() -> M>,
 }
 
 impl<M> Order<M> {
-    fn new(column: Col, desc: bool) -> Self {
+    fn new(column: Column, desc: bool) -> Self {
         Order {
             column,
             desc,
@@ -590,7 +457,7 @@ impl<M> IntoOrder<M> for Order<M> {
     #[inline]
     fn push_order(self, out: &mut OrderTerms) {
         out.0.push(OrderTerm {
-            column: self.column,
+            expr: Expr::Column(self.column),
             desc: self.desc,
         });
     }

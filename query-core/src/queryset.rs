@@ -4,14 +4,15 @@ use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
-use crate::compiler::{OrderTerm, Query, Select, Writer};
+use crate::backend::Backend;
 use crate::db::Db;
-use crate::dialect::Sqlite;
 use crate::error::Result;
 use crate::exec;
 use crate::model::Model;
-use crate::query::{Assignments, Condition, IntoOrder, Node, OrderTerms, Terms};
+use crate::query::{Assignments, Condition, IntoOrder, OrderTerms, Terms};
+use crate::tree::{Cond, Expr, OrderTerm, Select, SelectColumns};
 use crate::value::Value;
+use crate::write::{Sql, Writer};
 
 /// The rows of model `M` that a query selects: Django's `QuerySet`.
 ///
@@ -24,7 +25,7 @@ use crate::value::Value;
 /// `first`, `last`, `update` and `delete` of a sliced query act on the rows of
 /// that slice only.
 pub struct QuerySet<M> {
-    filter: Node,
+    filter: Cond,
     order: Terms,
     limit: Option<u64>,
     offset: u64,
@@ -63,7 +64,7 @@ impl<M: Model> QuerySet<M> {
     /// Every row of `M`'s table. Usually spelled `M::objects()`.
     pub fn new() -> Self {
         QuerySet {
-            filter: Node::Empty,
+            filter: Cond::Empty,
             order: Terms::None,
             limit: None,
             offset: 0,
@@ -71,14 +72,14 @@ impl<M: Model> QuerySet<M> {
         }
     }
 
-    pub(crate) fn query(&self) -> Query<'_> {
-        Query {
-            meta: M::META,
-            cache: M::statements(),
-            filter: &self.filter,
+    /// The `SELECT` of this query set's rows, borrowing its parts.
+    pub(crate) fn query(&self) -> Select<'_> {
+        Select {
+            filter: Some(&self.filter),
             order: Cow::Borrowed(self.order.as_slice()),
             limit: self.limit,
             offset: self.offset,
+            ..Select::new(SelectColumns::Model(exec::model_ref::<M>()), M::META.table)
         }
     }
 
@@ -96,7 +97,7 @@ impl<M: Model> QuerySet<M> {
     /// # }
     /// ```
     pub fn filter(mut self, condition: impl Condition<M>) -> Self {
-        let node = std::mem::replace(&mut self.filter, Node::Empty);
+        let node = std::mem::replace(&mut self.filter, Cond::Empty);
         self.filter = node.and(condition.into_q().node);
         self
     }
@@ -114,7 +115,7 @@ impl<M: Model> QuerySet<M> {
     /// # }
     /// ```
     pub fn exclude(mut self, condition: impl Condition<M>) -> Self {
-        let node = std::mem::replace(&mut self.filter, Node::Empty);
+        let node = std::mem::replace(&mut self.filter, Cond::Empty);
         self.filter = node.and(condition.into_q().node.negate());
         self
     }
@@ -161,11 +162,35 @@ impl<M: Model> QuerySet<M> {
 
     /// The `SELECT` this query set runs for [`all`](QuerySet::all), and its
     /// bound values: for logs, tests and benchmarks.
+    ///
+    /// The SQL is SQLite's (with the `sqlite` feature); see
+    /// [`to_sql_for`](QuerySet::to_sql_for) for another backend's.
     pub fn to_sql(&self) -> (String, Vec<Value>) {
-        // `select` reserves what the statement needs.
-        let mut w = Writer::new(&Sqlite, 0);
-        w.select(&self.query(), Select::Rows);
-        w.finish()
+        #[cfg(feature = "sqlite")]
+        let backend = Backend::Sqlite;
+        #[cfg(not(feature = "sqlite"))]
+        let backend = Backend::Postgres;
+        self.to_sql_for(backend)
+    }
+
+    /// The `SELECT` this query set runs on `backend`, and its bound values.
+    pub fn to_sql_for(&self, backend: Backend) -> (String, Vec<Value>) {
+        let writer: &dyn Writer = match backend {
+            #[cfg(feature = "postgres")]
+            Backend::Postgres => &crate::backend::postgres::PostgresWriter,
+            #[cfg(feature = "sqlite")]
+            _ => &crate::backend::sqlite::SqliteWriter,
+            #[cfg(not(feature = "sqlite"))]
+            _ => &crate::backend::postgres::PostgresWriter,
+        };
+        let query = self.query();
+        let list = crate::write::select_list(exec::model_ref::<M>());
+        let mut sql = Sql::with_buffer(
+            String::with_capacity(list.len() + 256),
+            Some(exec::model_ref::<M>()),
+        );
+        writer.select(&mut sql, &query);
+        sql.finish()
     }
 
     /// Runs the query and returns every row.
@@ -193,7 +218,7 @@ impl<M: Model> QuerySet<M> {
             q.order = Cow::Borrowed(std::slice::from_ref(&pk));
         }
         q.limit = Some(q.limit.map_or(1, |l| l.min(1)));
-        exec::optional(db, &q, false)
+        exec::optional(db, &q)
     }
 
     /// The last row: the ordering reversed (the primary key descending when
@@ -206,20 +231,43 @@ impl<M: Model> QuerySet<M> {
             q.order = Cow::Borrowed(std::slice::from_ref(&pk));
         }
         if q.is_sliced() {
-            return exec::optional(db, &q, true);
+            // The slice as a subquery, read backwards. Both orderings end
+            // with the primary key, so that rows which tie on the ordering
+            // still come out of the subquery in a definite order and the
+            // outer query really returns the slice's last row.
+            let pk_expr = pk.expr.clone();
+            let order = q.order.to_mut();
+            if !order.iter().any(|o| o.expr == pk_expr) {
+                order.push(pk.clone());
+            }
+            let reversed: Vec<OrderTerm> = q
+                .order
+                .iter()
+                .map(|o| OrderTerm {
+                    expr: o.expr.clone(),
+                    desc: !o.desc,
+                })
+                .collect();
+            let outer = Select {
+                order: Cow::Owned(reversed),
+                limit: Some(1),
+                ..Select::new(SelectColumns::Model(exec::model_ref::<M>()), M::META.table)
+            }
+            .with_from(crate::tree::From::Subquery(Box::new(q), M::META.table));
+            return exec::optional(db, &outer);
         }
         for o in q.order.to_mut() {
             o.desc = !o.desc;
         }
         q.limit = Some(1);
-        exec::optional(db, &q, false)
+        exec::optional(db, &q)
     }
 
     /// The number of rows.
     ///
     /// SQL: `SELECT COUNT(*) FROM "t" [WHERE ...]` (of a subquery when sliced).
     pub fn count(&self, db: &Db) -> Result<usize> {
-        exec::count(db, &self.query())
+        exec::count::<M>(db, &self.query())
     }
 
     /// Whether any row matches.
@@ -232,7 +280,7 @@ impl<M: Model> QuerySet<M> {
             q.order = Cow::Borrowed(&[]);
         }
         q.limit = Some(q.limit.map_or(1, |l| l.min(1)));
-        exec::exists(db, &q)
+        exec::exists::<M>(db, &q)
     }
 
     /// Sets columns on every matching row, without loading them; returns the
@@ -243,7 +291,7 @@ impl<M: Model> QuerySet<M> {
     pub fn update(&self, db: &Db, assignments: impl Assignments<M>) -> Result<usize> {
         let mut list = Vec::new();
         assignments.push_assignments(&mut list);
-        exec::update(db, &self.query(), &list)
+        exec::update(db, &self.query(), list)
     }
 
     /// Deletes every matching row; returns how many were deleted.
@@ -251,7 +299,7 @@ impl<M: Model> QuerySet<M> {
     /// SQL: `DELETE FROM "t" [WHERE ...]`; of a sliced query set,
     /// `WHERE "pk" IN (SELECT "pk" ... LIMIT n OFFSET m)`.
     pub fn delete(&self, db: &Db) -> Result<usize> {
-        exec::delete(db, &self.query())
+        exec::delete::<M>(db, &self.query())
     }
 
     /// Inserts `obj` (always an `INSERT`) after validating it, and returns it
@@ -271,7 +319,7 @@ impl<M: Model> QuerySet<M> {
 
 fn pk_order<M: Model>(desc: bool) -> OrderTerm {
     OrderTerm {
-        column: crate::compiler::pk_col(M::META),
+        expr: Expr::Column(exec::model_ref::<M>().pk_column()),
         desc,
     }
 }

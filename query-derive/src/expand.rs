@@ -118,12 +118,11 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
         metas.push(meta);
 
         reads.push(quote! {
-            #ident: (#ops.get)(__row, #i)?
+            #ident: (#ops.get)(__row, __offset + #i)?
         });
 
         let bind = quote! {
-            (#ops.bind)(__stmt, __i, &self.#ident)?;
-            __i += 1;
+            (#ops.bind)(&self.#ident, __binder)?;
         };
         if i == pk_index {
             binds.push(quote! { if __with_pk { #bind } });
@@ -182,21 +181,20 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
                 &__STATEMENTS
             }
 
-            fn from_row(__row: &#p::Row<'_>) -> #p::SqlResult<Self> {
+            fn from_row(__row: &#p::Row<'_>, __offset: usize) -> #p::Result<Self> {
                 ::core::result::Result::Ok(Self {
                     #(#reads),*
                 })
             }
 
+            #[allow(unused_variables)]
             fn bind_columns(
                 &self,
-                __stmt: &mut #p::Statement<'_>,
-                __first: usize,
+                __binder: &mut #p::Binder<'_, '_>,
                 __with_pk: bool,
-            ) -> #p::SqlResult<usize> {
-                let mut __i = __first;
+            ) -> #p::Result<()> {
                 #(#binds)*
-                ::core::result::Result::Ok(__i)
+                ::core::result::Result::Ok(())
             }
 
             fn pk_value(&self) -> #p::Value {
@@ -250,8 +248,8 @@ pub fn stub(input: &DeriveInput) -> TokenStream {
         impl ::query::Model for #name {
             const META: &'static #p::ModelMeta = &#p::ModelMeta::new("", "", &[], 0);
             fn statements() -> &'static #p::StatementCache { ::core::unreachable!() }
-            fn from_row(_: &#p::Row<'_>) -> #p::SqlResult<Self> { ::core::unreachable!() }
-            fn bind_columns(&self, _: &mut #p::Statement<'_>, _: usize, _: bool) -> #p::SqlResult<usize> { ::core::unreachable!() }
+            fn from_row(_: &#p::Row<'_>, _: usize) -> #p::Result<Self> { ::core::unreachable!() }
+            fn bind_columns(&self, _: &mut #p::Binder<'_, '_>, _: bool) -> #p::Result<()> { ::core::unreachable!() }
             fn pk_value(&self) -> #p::Value { ::core::unreachable!() }
             fn pk_is_unset(&self) -> bool { ::core::unreachable!() }
             fn set_pk(&mut self, _: i64) -> bool { ::core::unreachable!() }

@@ -1,0 +1,107 @@
+//! PostgreSQL's SQL: `$1..$n` placeholders, `IS DISTINCT FROM`, and text
+//! lookups as Django writes them there (`LIKE` with `%`, `_` and `\`
+//! escaped in the bound value, `UPPER(..)` on both sides for the `i` forms).
+
+use std::borrow::Cow;
+
+use crate::tree::{Expr, TextOp};
+use crate::value::Value;
+use crate::write::{Sql, Writer, push_int};
+
+/// PostgreSQL's writer.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct PostgresWriter;
+
+/// The most parameters one PostgreSQL statement may bind (the protocol
+/// counts them in 16 bits).
+pub(crate) const MAX_PARAMETERS: usize = 65535;
+
+/// `text` with LIKE's special characters (`%`, `_` and the escape `\`)
+/// escaped, between `before` and `after`.
+fn like_pattern(text: &str, before: &str, after: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 4);
+    out.push_str(before);
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push_str(after);
+    out
+}
+
+impl PostgresWriter {
+    /// `lhs::text`, in `UPPER(..)` when `upper`.
+    fn text<'a>(&self, out: &mut Sql<'a>, lhs: &'a Expr, upper: bool) {
+        if upper {
+            out.push("UPPER(");
+        }
+        self.expr(out, lhs);
+        out.push("::text");
+        if upper {
+            out.push(")");
+        }
+    }
+}
+
+impl Writer for PostgresWriter {
+    fn placeholder(&self, out: &mut Sql<'_>) {
+        out.placeholders += 1;
+        out.text.push('$');
+        push_int(&mut out.text, out.placeholders as i64);
+    }
+
+    fn distinct_from(&self) -> &'static str {
+        " IS DISTINCT FROM "
+    }
+
+    fn text_lookup<'a>(
+        &self,
+        out: &mut Sql<'a>,
+        lhs: &'a Expr,
+        op: TextOp,
+        case_insensitive: bool,
+        needle: &'a Value,
+    ) {
+        let text = match needle {
+            Value::Text(t) => t.as_str(),
+            _ => "",
+        };
+        let (pattern, operator) = match op {
+            TextOp::IExact => (Cow::Borrowed(needle), " = "),
+            TextOp::Contains => (
+                Cow::Owned(Value::Text(like_pattern(text, "%", "%"))),
+                " LIKE ",
+            ),
+            TextOp::StartsWith => (
+                Cow::Owned(Value::Text(like_pattern(text, "", "%"))),
+                " LIKE ",
+            ),
+            TextOp::EndsWith => (
+                Cow::Owned(Value::Text(like_pattern(text, "%", ""))),
+                " LIKE ",
+            ),
+        };
+        self.text(out, lhs, case_insensitive);
+        out.push(operator);
+        if case_insensitive {
+            out.push("UPPER(");
+            self.param(out, pattern);
+            out.push(")");
+        } else {
+            self.param(out, pattern);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_escape_their_wildcards() {
+        assert_eq!(like_pattern("50%_off\\", "%", "%"), "%50\\%\\_off\\\\%");
+        assert_eq!(like_pattern("", "", "%"), "%");
+    }
+}

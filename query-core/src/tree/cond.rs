@@ -1,0 +1,185 @@
+//! Conditions: the `WHERE` and `HAVING` language of the tree, which `Q`
+//! wraps.
+
+use super::expr::Expr;
+use crate::value::Value;
+
+/// The kind of a comparison between two expressions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmp {
+    /// `=`
+    Eq,
+    /// Null-safe "is different from" (`IS NOT` on SQLite, `IS DISTINCT FROM`
+    /// on PostgreSQL): `ne` keeps the rows where the column is NULL.
+    Ne,
+    /// `>`
+    Gt,
+    /// `>=`
+    Gte,
+    /// `<`
+    Lt,
+    /// `<=`
+    Lte,
+}
+
+/// The text lookups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextOp {
+    /// `iexact`: equal after case folding.
+    IExact,
+    /// `contains` / `icontains`.
+    Contains,
+    /// `startswith` / `istartswith`.
+    StartsWith,
+    /// `endswith` / `iendswith`.
+    EndsWith,
+}
+
+/// A condition.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cond {
+    /// No condition (Django's empty `Q()`): vanishes when combined.
+    Empty,
+    /// `lhs <op> rhs`.
+    Cmp {
+        /// The left side (a column).
+        lhs: Expr,
+        /// The comparison.
+        op: Cmp,
+        /// The right side.
+        rhs: Expr,
+        /// Whether `lhs` can be NULL.
+        nullable: bool,
+    },
+    /// A text lookup of `lhs` for `needle` (as the user wrote it: each
+    /// backend escapes or folds it as its SQL needs).
+    Text {
+        /// The text searched.
+        lhs: Expr,
+        /// The lookup.
+        op: TextOp,
+        /// The `i` forms.
+        case_insensitive: bool,
+        /// The text looked for.
+        needle: Value,
+        /// Whether `lhs` can be NULL.
+        nullable: bool,
+    },
+    /// `lhs IN (values)`.
+    In {
+        /// The tested expression.
+        lhs: Expr,
+        /// The values; an empty list matches nothing.
+        values: Vec<Value>,
+        /// Whether `lhs` can be NULL.
+        nullable: bool,
+    },
+    /// `lhs BETWEEN lo AND hi`.
+    Range {
+        /// The tested expression.
+        lhs: Expr,
+        /// The low end, included.
+        lo: Value,
+        /// The high end, included.
+        hi: Value,
+        /// Whether `lhs` can be NULL.
+        nullable: bool,
+    },
+    /// `lhs IS [NOT] NULL`.
+    IsNull {
+        /// The tested expression.
+        lhs: Expr,
+        /// `IS NULL` when true.
+        is_null: bool,
+    },
+    /// All of these.
+    And(Vec<Cond>),
+    /// Any of these.
+    Or(Vec<Cond>),
+    /// Not this, in Django's two-valued sense: rows where the condition is
+    /// unknown (NULL) are kept.
+    Not(Box<Cond>),
+}
+
+impl Cond {
+    /// Whether SQL could evaluate this condition to NULL (unknown) on some
+    /// row. `NOT` of such a condition needs care to keep Django's meaning.
+    pub fn can_be_null(&self) -> bool {
+        fn nan(e: &Expr) -> bool {
+            matches!(e, Expr::Value(v) if v.is_nan())
+        }
+        match self {
+            Cond::Empty | Cond::IsNull { .. } | Cond::Not(_) => false,
+            Cond::Cmp { op: Cmp::Ne, .. } => false,
+            // A NaN argument may be bound as NULL (SQLite does).
+            Cond::Cmp { nullable, rhs, .. } => *nullable || nan(rhs),
+            Cond::Range {
+                nullable, lo, hi, ..
+            } => *nullable || lo.is_nan() || hi.is_nan(),
+            Cond::In {
+                nullable, values, ..
+            } => *nullable || values.iter().any(Value::is_nan),
+            Cond::Text { nullable, .. } => *nullable,
+            Cond::And(conds) | Cond::Or(conds) => conds.iter().any(Cond::can_be_null),
+        }
+    }
+
+    /// Whether at most one row can match: an equality with a value on a
+    /// column that `unique` says is unique (by its field index), alone or
+    /// inside an `AND`.
+    pub fn pins_one_row(&self, unique: &dyn Fn(usize) -> bool) -> bool {
+        match self {
+            Cond::Cmp {
+                lhs: Expr::Column(c),
+                op: Cmp::Eq,
+                rhs: Expr::Value(v),
+                ..
+            } => *v != Value::Null && c.field.is_some_and(unique),
+            Cond::And(conds) => conds.iter().any(|c| c.pins_one_row(unique)),
+            _ => false,
+        }
+    }
+
+    fn combine(self, other: Cond, and: bool) -> Cond {
+        match (self, other) {
+            (Cond::Empty, c) | (c, Cond::Empty) => c,
+            (Cond::And(mut a), Cond::And(b)) if and => {
+                a.extend(b);
+                Cond::And(a)
+            }
+            (Cond::And(mut a), c) if and => {
+                a.push(c);
+                Cond::And(a)
+            }
+            (Cond::Or(mut a), Cond::Or(b)) if !and => {
+                a.extend(b);
+                Cond::Or(a)
+            }
+            (Cond::Or(mut a), c) if !and => {
+                a.push(c);
+                Cond::Or(a)
+            }
+            (a, b) if and => Cond::And(vec![a, b]),
+            (a, b) => Cond::Or(vec![a, b]),
+        }
+    }
+
+    /// Both conditions (`Empty` vanishes).
+    pub fn and(self, other: Cond) -> Cond {
+        self.combine(other, true)
+    }
+
+    /// Either condition (`Empty` vanishes).
+    pub fn or(self, other: Cond) -> Cond {
+        self.combine(other, false)
+    }
+
+    /// The negation (`Empty` stays empty; `NOT NOT c` is `c`).
+    pub fn negate(self) -> Cond {
+        match self {
+            Cond::Empty => Cond::Empty,
+            Cond::Not(inner) => *inner,
+            c => Cond::Not(Box::new(c)),
+        }
+    }
+}

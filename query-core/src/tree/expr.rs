@@ -1,0 +1,161 @@
+//! Expressions: columns, bound values, function calls, aggregates and
+//! arithmetic.
+
+use crate::value::Value;
+
+/// The table (or alias) a column belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableName {
+    /// A table by its name.
+    Table(&'static str),
+    /// A table joined under a generated alias, written `T<n>` (Django's
+    /// aliases for tables joined twice).
+    Alias(u16),
+}
+
+/// A column of a table. `field` is the column's index in its model's
+/// `META.fields`, when it is a model's column: the writers use it to find
+/// the column's quoted name in the model's cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Column {
+    /// Its table.
+    pub table: TableName,
+    /// Its name in SQL.
+    pub name: &'static str,
+    /// Its index in the model's fields, when it is a model's column.
+    pub field: Option<usize>,
+}
+
+impl Column {
+    /// The column `name` of `table`.
+    pub const fn new(table: &'static str, name: &'static str) -> Self {
+        Column {
+            table: TableName::Table(table),
+            name,
+            field: None,
+        }
+    }
+
+    /// The model column `name`, field number `field` of `table`'s model.
+    pub const fn of_field(table: &'static str, name: &'static str, field: usize) -> Self {
+        Column {
+            table: TableName::Table(table),
+            name,
+            field: Some(field),
+        }
+    }
+}
+
+/// Arithmetic operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinOp {
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+    /// `/`
+    Div,
+}
+
+impl BinOp {
+    /// The operator's SQL.
+    pub const fn sql(self) -> &'static str {
+        match self {
+            BinOp::Add => " + ",
+            BinOp::Sub => " - ",
+            BinOp::Mul => " * ",
+            BinOp::Div => " / ",
+        }
+    }
+}
+
+/// The SQL functions the tree can call. Each backend writes each one its
+/// own way (names and arguments differ between databases).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Func {
+    /// `COALESCE(a, b, ...)`.
+    Coalesce,
+    /// Upper case (`UPPER`).
+    Upper,
+    /// Lower case (`LOWER`).
+    Lower,
+    /// The length of a text in characters.
+    Length,
+}
+
+/// Aggregate functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggregateFunc {
+    /// `COUNT`
+    Count,
+    /// `SUM`
+    Sum,
+    /// `AVG`
+    Avg,
+    /// `MIN`
+    Min,
+    /// `MAX`
+    Max,
+}
+
+impl AggregateFunc {
+    /// The function's SQL name.
+    pub const fn sql(self) -> &'static str {
+        match self {
+            AggregateFunc::Count => "COUNT",
+            AggregateFunc::Sum => "SUM",
+            AggregateFunc::Avg => "AVG",
+            AggregateFunc::Min => "MIN",
+            AggregateFunc::Max => "MAX",
+        }
+    }
+}
+
+/// An expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    /// A column.
+    Column(Column),
+    /// A value, always bound as a parameter.
+    Value(Value),
+    /// A function call.
+    Func(Func, Vec<Expr>),
+    /// An aggregate; no argument means `*` (`COUNT(*)`).
+    Aggregate {
+        /// The function.
+        func: AggregateFunc,
+        /// The argument, or `*` when `None`.
+        arg: Option<Box<Expr>>,
+        /// `COUNT(DISTINCT x)`.
+        distinct: bool,
+    },
+    /// Arithmetic on two expressions.
+    Binary(Box<Expr>, BinOp, Box<Expr>),
+}
+
+impl Expr {
+    /// `COUNT(*)`.
+    pub const fn count_star() -> Expr {
+        Expr::Aggregate {
+            func: AggregateFunc::Count,
+            arg: None,
+            distinct: false,
+        }
+    }
+
+    /// The column this expression is, if it is one.
+    pub fn as_column(&self) -> Option<&Column> {
+        match self {
+            Expr::Column(c) => Some(c),
+            _ => None,
+        }
+    }
+}
+
+impl From<Column> for Expr {
+    fn from(c: Column) -> Self {
+        Expr::Column(c)
+    }
+}
