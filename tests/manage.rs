@@ -151,8 +151,8 @@ fn renames_and_defaults_come_from_flags() {
     let path = dir.join("migrations/0001_initial.sql");
     let text = std::fs::read_to_string(&path).unwrap();
     let text = text.replace("\"name\"", "\"title\"").replace(
-        "-- @column \"body\" TEXT\n",
-        "-- @column \"body\" TEXT\n-- @column \"rank\" INTEGER\n",
+        "-- @column \"body\" text\n",
+        "-- @column \"body\" text\n-- @column \"rank\" i64\n",
     );
     std::fs::write(&path, text).unwrap();
 
@@ -240,8 +240,8 @@ fn a_drop_that_may_be_a_rename_must_be_named() {
     std::fs::write(
         &path,
         text.replace(
-            "-- @column \"body\" TEXT\n",
-            "-- @column \"old_body\" TEXT\n",
+            "-- @column \"body\" text\n",
+            "-- @column \"old_body\" text\n",
         ),
     )
     .unwrap();

@@ -7,9 +7,10 @@ use std::time::Duration;
 use rusqlite::Connection;
 use rusqlite::functions::FunctionFlags;
 
+use crate::backend::Backend;
 use crate::dialect::{CASEFOLD_FUNCTION, Sqlite, casefold};
 use crate::error::{Error, Result};
-use crate::migrations::TableState;
+use crate::migrations::{TableState, create_table_sql};
 use crate::model::Model;
 
 /// How long a statement waits for another connection's lock before failing.
@@ -140,9 +141,8 @@ impl Db {
     pub fn create_table<M: Model>(&self) -> Result<()> {
         let table = TableState::from_model(M::META);
         self.atomic(|db| {
-            db.execute_batch(&table.create_sql_with(&table.name, true))?;
-            for index in table.indexes.values() {
-                db.execute_batch(&index.create_sql_with(&table.name, true))?;
+            for sql in create_table_sql(Backend::Sqlite, &table, true) {
+                db.execute_batch(&sql)?;
             }
             Ok(())
         })

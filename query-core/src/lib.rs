@@ -5,6 +5,7 @@
 //! Users depend on the `query` facade, which re-exports this crate and the
 //! `#[derive(Model)]` macro; see its documentation.
 
+mod backend;
 mod compiler;
 mod db;
 pub mod dialect;
@@ -18,6 +19,7 @@ mod validation;
 pub(crate) mod validators;
 mod value;
 
+pub use crate::backend::Backend;
 pub use crate::db::{BUSY_TIMEOUT, Db};
 pub use crate::dialect::{Dialect, Sqlite};
 pub use crate::error::{Error, Result};
