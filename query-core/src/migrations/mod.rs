@@ -128,7 +128,7 @@ impl Migration {
 
     /// The operations, as the file records them as data (none for a data
     /// migration or a file of the previous version). With the state of the
-    /// previous migration, [`statements_for`](crate::migrations::statements_for)
+    /// previous migration, [`statements_for`]
     /// writes their SQL for any database.
     pub fn recorded_operations(&self) -> Result<Vec<Operation>> {
         file::parse_operations(&self.name, &self.text)
