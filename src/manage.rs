@@ -12,7 +12,7 @@
 //! cargo run --bin manage -- makemigrations     # write migrations/0002_....sql
 //! cargo run --bin manage -- migrate            # apply what is pending
 //! cargo run --bin manage -- showmigrations     # [X] applied, [ ] pending
-//! cargo run --bin manage -- sqlmigrate 0002    # the SQL of one migration
+//! cargo run --bin manage -- sqlmigrate 0002    # the SQL of one migration (--backend postgres)
 //! cargo run --bin manage -- inspectdb          # models from an existing database
 //! ```
 //!
@@ -30,8 +30,8 @@ use std::path::{Path, PathBuf};
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 
-use crate::Db;
 use crate::migrations::{MakeOptions, MakeOutcome, Migrations};
+use crate::{Backend, Db};
 
 /// The environment variable that names the database when `--database` is not given.
 pub const DATABASE_ENV: &str = "QUERY_DATABASE";
@@ -267,6 +267,13 @@ impl Manage {
                 Arg::new("NAME")
                     .required(true)
                     .help("The migration: its name or its number"),
+            )
+            .arg(
+                Arg::new("backend")
+                    .long("backend")
+                    .value_name("DATABASE")
+                    .value_parser(["sqlite", "postgres"])
+                    .help("The database to show the SQL of [default: postgres for a postgres:// --database, else sqlite]"),
             );
         Command::new("manage")
             .about("Migrations for the models of this program")
@@ -324,8 +331,20 @@ impl Manage {
             Some(("showmigrations", _)) => showmigrations(&database, &dir, out),
             Some(("sqlmigrate", m)) => {
                 let name = m.get_one::<String>("NAME").map_or("", String::as_str);
+                let backend = match m.get_one::<String>("backend").map(String::as_str) {
+                    Some("postgres") => Backend::Postgres,
+                    Some(_) => Backend::Sqlite,
+                    None => {
+                        let url = database.to_string_lossy();
+                        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+                            Backend::Postgres
+                        } else {
+                            Backend::Sqlite
+                        }
+                    }
+                };
                 let migrations = Migrations::from_dir(&dir)?;
-                write!(out, "{}", migrations.get(name)?.script())?;
+                write!(out, "{}", migrations.get(name)?.script_for(backend))?;
                 Ok(())
             }
             Some(("inspectdb", _)) => {

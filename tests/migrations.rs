@@ -1736,3 +1736,112 @@ fn inspectdb_escapes_comments_and_avoids_clashing_names() {
         "{source}"
     );
 }
+
+// ---------------------------------------------------------------- previous format
+
+/// A file as the previous version wrote it: SQLite's storage types in the state.
+const OLD_FORMAT: &str = r#"-- query migration 0001_initial
+--
+-- Operations:
+--   CreateTable event (id, day, count)
+--
+
+CREATE TABLE "event" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "day" TEXT NOT NULL,
+    "count" INTEGER NOT NULL,
+    "ok" INTEGER NOT NULL DEFAULT 1 CHECK ("ok" IN (0, 1))
+) STRICT;
+
+-- State after this migration, read by `makemigrations` (do not edit):
+-- @table "event"
+-- @column "id" INTEGER not_null primary_key auto
+-- @column "day" TEXT not_null
+-- @column "count" INTEGER not_null
+-- @column "ok" INTEGER not_null boolean default=1
+"#;
+
+mod old_event {
+    use query::prelude::*;
+    #[derive(Model, Debug)]
+    #[model(table = "event")]
+    pub struct Event {
+        pub id: i64,
+        pub day: chrono::NaiveDate,
+        pub count: i32,
+        #[field(default = true)]
+        pub ok: bool,
+    }
+}
+
+mod narrow_event {
+    use query::prelude::*;
+    #[derive(Model, Debug)]
+    #[model(table = "event")]
+    pub struct Event {
+        pub id: i64,
+        pub day: chrono::NaiveDate,
+        pub count: u8,
+        #[field(default = true)]
+        pub ok: bool,
+    }
+}
+
+#[test]
+fn a_file_of_the_previous_version_applies_and_makes_up_no_change() {
+    let old = Migrations::new(vec![Migration::new("0001_initial", OLD_FORMAT)]).unwrap();
+    assert!(!old.last().unwrap().has_sections());
+    let db = Db::open_in_memory().unwrap();
+    assert_eq!(db.migrate(&old).unwrap(), vec!["0001_initial"]);
+    assert_schema_is::<old_event::Event>(&db);
+    // `day` was TEXT and is a date, `count` was INTEGER and is an i32: the
+    // SQLite table is what this version creates for them, so no change.
+    let next =
+        query::migrations::next_migration(&old, &[old_event::Event::META], &MakeOptions::default())
+            .unwrap();
+    assert!(next.is_none(), "{next:?}");
+    // A u8 gains the range CHECK on SQLite: that is a change, applied by
+    // a rebuild that keeps the rows.
+    db.connection()
+        .execute_batch("INSERT INTO event (day, count) VALUES ('2024-01-02', 200)")
+        .unwrap();
+    let next = query::migrations::next_migration(
+        &old,
+        &[narrow_event::Event::META],
+        &MakeOptions::default(),
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        next.operations(),
+        vec!["AlterColumn event.count: \"count\" i64 NOT NULL -> \"count\" u8 NOT NULL"]
+    );
+    assert!(next.has_sections());
+    let all = Migrations::new(vec![
+        Migration::new("0001_initial", OLD_FORMAT),
+        next.clone(),
+    ])
+    .unwrap();
+    db.migrate(&all).unwrap();
+    assert_eq!(rows(&db, "SELECT count FROM event"), vec![vec![i(200)]]);
+    assert!(
+        db.connection()
+            .execute_batch("UPDATE event SET count = 256")
+            .is_err()
+    );
+    // Its PostgreSQL section alters the column in place.
+    let pg = next.statements_for(query::Backend::Postgres);
+    assert_eq!(
+        pg,
+        vec![
+            "ALTER TABLE \"event\" ALTER COLUMN \"count\" TYPE smallint",
+            "ALTER TABLE \"event\" ADD CONSTRAINT \"event_count_check\" CHECK (\"count\" BETWEEN 0 AND 255)",
+        ]
+    );
+    assert_eq!(
+        next.recorded_operations().unwrap().len(),
+        1,
+        "{}",
+        next.text()
+    );
+}

@@ -421,7 +421,7 @@ impl Db {
     /// Quick scripts and tests use this; applications use migrations.
     pub fn create_table<M: Model>(&self) -> Result<()> {
         let table = TableState::from_model(M::META);
-        let statements = create_table_sql(self.backend(), &table)?;
+        let statements = crate::migrations::create_table_sql(self.backend(), &table, true);
         self.atomic(|db| {
             for sql in &statements {
                 db.execute_batch(sql)?;
@@ -643,19 +643,4 @@ pub(crate) fn redact(url: &str) -> String {
         }
         _ => url.to_owned(),
     }
-}
-
-/// `CREATE TABLE IF NOT EXISTS` and its indexes, for `backend`.
-// TODO(migrations): the backends' schema writers take this over.
-fn create_table_sql(backend: Backend, table: &TableState) -> Result<Vec<String>> {
-    if backend != Backend::Sqlite {
-        return Err(Error::Migration(format!(
-            "create_table is not written for {backend:?} yet"
-        )));
-    }
-    let mut out = vec![table.create_sql_with(&table.name, true)];
-    for index in table.indexes.values() {
-        out.push(index.create_sql_with(&table.name, true));
-    }
-    Ok(out)
 }

@@ -17,7 +17,6 @@
 
 mod backend;
 mod db;
-pub(crate) mod dialect;
 mod error;
 mod exec;
 mod meta;

@@ -12,9 +12,8 @@ compile_error!(
     "query-core needs a database: enable the `sqlite` feature, the `postgres` feature, or both"
 );
 
-#[cfg(feature = "postgres")]
 pub(crate) mod postgres;
-#[cfg(feature = "sqlite")]
+pub(crate) mod schema;
 pub(crate) mod sqlite;
 
 use std::marker::PhantomData;

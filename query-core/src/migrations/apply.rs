@@ -3,8 +3,10 @@
 use crate::db::Db;
 use crate::error::{Error, Result};
 
+use crate::backend::sqlite::schema as sqlite;
+
 use super::state::{SchemaState, TableState};
-use super::{Migration, Migrations, plan};
+use super::{Migration, Migrations};
 
 /// The table that records applied migrations: name, checksum, time.
 pub const HISTORY_TABLE: &str = "query_migrations";
@@ -309,12 +311,12 @@ impl Db {
             // (an earlier statement may have renamed the table).
             let mut dropped: Vec<(String, String, String)> = Vec::new();
             for sql in statements {
-                if let Some(table) = super::plan::dropped_table(sql) {
+                if let Some(table) = sqlite::dropped_table(sql) {
                     dropped.extend(triggers_of(TABLE_TRIGGERS, Some(&table))?);
                 }
                 conn.execute_batch(sql).map_err(|e| failed(sql, e))?;
                 // Step 8: recreate the rebuilt table's triggers.
-                let Some(table) = super::plan::rebuilt_table(sql) else {
+                let Some(table) = sqlite::rebuilt_table(sql) else {
                     continue;
                 };
                 let (mine, others): (Vec<_>, Vec<_>) = dropped
@@ -419,9 +421,9 @@ fn check_rebuilt_tables(
     let mut renames: Vec<(String, String)> = Vec::new();
     let mut rebuilt: Vec<String> = Vec::new();
     for sql in statements {
-        if let Some(pair) = plan::renamed_table(sql) {
+        if let Some(pair) = sqlite::renamed_table(sql) {
             renames.push(pair);
-        } else if let Some(mut table) = plan::rebuilt_table(sql) {
+        } else if let Some(mut table) = sqlite::rebuilt_table(sql) {
             for (old, new) in renames.iter().rev() {
                 if *new == table {
                     table.clone_from(old);
@@ -667,7 +669,7 @@ fn table_drift(
     }
     // CHECK, COLLATE, ...: what the pragmas do not show.
     let real_words = constraint_words(&sql);
-    let mut wanted_words = constraint_words(&expected.create_sql(table));
+    let mut wanted_words = constraint_words(&sqlite::create_table(expected, table, false));
     if rowid_key {
         wanted_words.retain(|w| w != "AUTOINCREMENT");
     }

@@ -3,12 +3,17 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use crate::backend::Backend;
+use crate::backend::schema::statements_for;
 use crate::error::{Error, Result};
 use crate::model::ModelMeta;
 
-use super::plan::{DiffOptions, diff, statements, suggest_name};
+use super::plan::{DiffOptions, diff, suggest_name};
 use super::state::SchemaState;
 use super::{EXTENSION, Migration, Migrations, file};
+
+/// The databases `makemigrations` writes a section of SQL for.
+const BACKENDS: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
 
 /// What `makemigrations` was told.
 #[derive(Debug, Clone, Default)]
@@ -56,21 +61,36 @@ pub fn next_migration(
     options: &MakeOptions,
 ) -> Result<Option<Migration>> {
     existing.check()?;
-    let before = existing.state()?;
-    let (ops, statements, state) = if options.empty {
-        (Vec::new(), Vec::new(), before)
+    let mut before = match existing.last() {
+        Some(last) => {
+            let (state, legacy) = file::parse_state_and_age(last.name(), last.text())?;
+            if legacy {
+                let mut state = state;
+                adopt_field_types(&mut state, &SchemaState::from_models(models)?);
+                state
+            } else {
+                state
+            }
+        }
+        None => SchemaState::default(),
+    };
+    let (ops, sections, state) = if options.empty {
+        (Vec::new(), Vec::new(), std::mem::take(&mut before))
     } else {
         let after = SchemaState::from_models(models)?;
         let ops = diff(&before, &after, &options.diff)?;
         if ops.is_empty() {
             return Ok(None);
         }
-        let statements = statements(&ops, &before)?;
+        let sections = BACKENDS
+            .iter()
+            .map(|&b| Ok((b, statements_for(b, &ops, &before)?)))
+            .collect::<Result<Vec<_>>>()?;
         let mut state = before;
         for op in &ops {
             op.apply(&mut state)?;
         }
-        (ops, statements, state)
+        (ops, sections, state)
     };
     let label = match &options.name {
         Some(name) => {
@@ -90,8 +110,45 @@ pub fn next_migration(
         .max()
         .map_or(1, |n| n + 1);
     let name = format!("{number:04}_{label}");
-    let text = file::render(&name, &ops, &statements, &state)?;
+    let text = file::render(&name, &ops, &sections, &state)?;
     Ok(Some(Migration::new(name, text)))
+}
+
+/// Reconciles a state read from a file of the previous version with the
+/// models, before the two are compared.
+///
+/// That version recorded SQLite's storage types: `INTEGER` for every
+/// integer, `REAL` for both floats, `TEXT` for text, dates and times. They
+/// read as `i64`, `f64`, `text` and `blob`, so a model's `i32`, `f32`,
+/// `NaiveDate` or `DateTime<Utc>` field would look changed although its
+/// SQLite table is exactly what this version creates for it. A recorded
+/// column takes the model's type when the SQLite column this version
+/// writes for it is the same text as for the recorded type: no change is
+/// made up, and the next file records the precise type. A column whose
+/// SQLite definition does change keeps the recorded type, so the change
+/// becomes an `AlterColumn`: the `i8`, `u8`, `u16` and `u32` fields, whose
+/// tables now get the range `CHECK` (a rebuild that adds it, and fails on a
+/// row out of range), and real changes (an integer that became text).
+fn adopt_field_types(recorded: &mut SchemaState, models: &SchemaState) {
+    use crate::backend::sqlite::schema::column_sql;
+    for (name, table) in &mut recorded.tables {
+        let Some(model) = models.tables.get(name) else {
+            continue;
+        };
+        for c in &mut table.columns {
+            let Some(m) = model.column(&c.name) else {
+                continue;
+            };
+            if m.ty == c.ty {
+                continue;
+            }
+            let mut adopted = c.clone();
+            adopted.ty = m.ty;
+            if column_sql(&adopted) == column_sql(c) {
+                c.ty = m.ty;
+            }
+        }
+    }
 }
 
 /// `makemigrations`: compares `models` with the last migration in `dir` and

@@ -22,8 +22,11 @@
 //! ```
 //!
 //! A migration file is SQL with comments (see [`Migration`]): the operations
-//! for the reader, the statements `migrate` runs, and the state of the whole
-//! schema after it, which the next `makemigrations` diffs against.
+//! for the reader and as data, the statements `migrate` runs in a section
+//! per database (SQLite, PostgreSQL), and the state of the whole schema
+//! after it, which the next `makemigrations` diffs against. Planning
+//! ([`diff`], [`Operation`], the states) knows no database; each backend
+//! writes the SQL of the operations ([`statements_for`]).
 
 mod apply;
 mod file;
@@ -35,13 +38,15 @@ mod state;
 use std::borrow::Cow;
 use std::path::Path;
 
+use crate::backend::Backend;
 use crate::error::{Error, Result};
 
 pub use self::apply::{HISTORY_TABLE, MigrationStatus};
 pub use self::inspect::inspectdb;
 pub use self::make::{MakeOptions, MakeOutcome, make_migrations, next_migration};
-pub use self::plan::{DiffOptions, Operation, diff, parse_default, statements, suggest_name};
-pub use self::state::{ColumnState, IndexState, SchemaState, TableState, registry_models};
+pub use self::plan::{DiffOptions, Operation, diff, parse_default, suggest_name};
+pub use self::state::{ColumnState, IndexState, Literal, SchemaState, TableState, registry_models};
+pub use crate::backend::schema::{create_table_sql, statements_for};
 
 /// The file extension of migration files.
 pub const EXTENSION: &str = "sql";
@@ -49,9 +54,12 @@ pub const EXTENSION: &str = "sql";
 /// One migration file: its name (`0002_product_rating`, the file name
 /// without `.sql`) and its text.
 ///
-/// The text is SQL: a comment header listing the operations, the
-/// statements `migrate` runs (separated by `;`), and a comment section with
-/// the schema state after the migration.
+/// The text is SQL: a comment header listing the operations (for the
+/// reader, then as data), the statements `migrate` runs (separated by `;`)
+/// in a section per database, and a comment section with the schema state
+/// after the migration. The format is described in the `file` module of
+/// the migrations' source; a file without section lines (`-- @sql ...`),
+/// as the previous version wrote them, runs as it is on every database.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Migration {
     name: Cow<'static, str>,
@@ -92,14 +100,38 @@ impl Migration {
         &self.text
     }
 
-    /// The statements `migrate` runs, in order, without their `;`.
+    /// The statements `migrate` runs on SQLite, in order, without their `;`:
+    /// [`statements_for`](Migration::statements_for) SQLite.
     pub fn statements(&self) -> Vec<String> {
-        file::split_statements(&self.text)
+        self.statements_for(Backend::Sqlite)
     }
 
-    /// The operations, as the file lists them.
+    /// The statements `migrate` runs on `backend`, in order, without their
+    /// `;`: those of the file's sections for that database and of its
+    /// `all` sections (every statement, in a file without sections).
+    pub fn statements_for(&self, backend: Backend) -> Vec<String> {
+        file::statements_for(&self.text, backend)
+    }
+
+    /// Whether the file says which statements run on which database (it
+    /// has `-- @sql ...` section lines, as `makemigrations` writes them).
+    /// A file without them, such as one written by the previous version of
+    /// this crate, holds SQL written for SQLite, run as it is.
+    pub fn has_sections(&self) -> bool {
+        file::has_sections(&self.text)
+    }
+
+    /// The operations, as the file lists them for the reader.
     pub fn operations(&self) -> Vec<String> {
         file::operation_lines(&self.text)
+    }
+
+    /// The operations, as the file records them as data (none for a data
+    /// migration or a file of the previous version). With the state of the
+    /// previous migration, [`statements_for`]
+    /// writes their SQL for any database.
+    pub fn recorded_operations(&self) -> Result<Vec<Operation>> {
+        file::parse_operations(&self.name, &self.text)
     }
 
     /// The schema state after this migration.
@@ -107,31 +139,54 @@ impl Migration {
         file::parse_state(&self.name, &self.text)
     }
 
-    /// The checksum `migrate` records, to notice a file edited after it was applied.
+    /// The checksum `migrate` records, to notice a file edited after it was
+    /// applied: of the whole file, every section included.
     pub fn checksum(&self) -> String {
         file::checksum(&self.text)
     }
 
-    /// The script `migrate` runs for this migration, for `sqlmigrate`:
-    /// foreign keys off, the statements in a transaction, the foreign key
-    /// check, foreign keys back on.
+    /// The script `migrate` runs for this migration on SQLite, for
+    /// `sqlmigrate`: [`script_for`](Migration::script_for) SQLite.
     pub fn script(&self) -> String {
-        let mut out = format!(
-            "-- {}\nPRAGMA foreign_keys = OFF;\nBEGIN IMMEDIATE;\n",
-            self.name
-        );
-        for s in self.statements() {
-            out.push_str(&s);
-            out.push_str(";\n");
-            if let Some(table) = plan::rebuilt_table(&s) {
-                out.push_str(&format!(
-                    "-- (here the triggers of {table:?} that DROP TABLE dropped are recreated)\n"
-                ));
+        self.script_for(Backend::Sqlite)
+    }
+
+    /// The script `migrate` runs for this migration on `backend`, for
+    /// `sqlmigrate`. On SQLite: foreign keys off, the statements in a
+    /// transaction, the foreign key check, foreign keys back on. On
+    /// PostgreSQL, where DDL is transactional: the statements in a
+    /// transaction.
+    pub fn script_for(&self, backend: Backend) -> String {
+        let statements = self.statements_for(backend);
+        match backend {
+            Backend::Sqlite => {
+                let mut out = format!(
+                    "-- {}\nPRAGMA foreign_keys = OFF;\nBEGIN IMMEDIATE;\n",
+                    self.name
+                );
+                for s in statements {
+                    out.push_str(&s);
+                    out.push_str(";\n");
+                    if let Some(table) = crate::backend::sqlite::schema::rebuilt_table(&s) {
+                        out.push_str(&format!(
+                            "-- (here the triggers of {table:?} that DROP TABLE dropped are recreated)\n"
+                        ));
+                    }
+                }
+                out.push_str("PRAGMA foreign_key_check; -- any row returned fails the migration\n");
+                out.push_str("COMMIT;\nPRAGMA foreign_keys = ON;\n");
+                out
+            }
+            Backend::Postgres => {
+                let mut out = format!("-- {}\nBEGIN;\n", self.name);
+                for s in statements {
+                    out.push_str(&s);
+                    out.push_str(";\n");
+                }
+                out.push_str("COMMIT;\n");
+                out
             }
         }
-        out.push_str("PRAGMA foreign_key_check; -- any row returned fails the migration\n");
-        out.push_str("COMMIT;\nPRAGMA foreign_keys = ON;\n");
-        out
     }
 }
 

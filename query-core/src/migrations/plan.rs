@@ -1,10 +1,11 @@
-//! Operations, the diff of two schema states into operations, and the SQL
-//! each operation runs on SQLite.
+//! Operations and the diff of two schema states into operations. Nothing
+//! here knows a database: each backend writes the SQL of the operations
+//! (`crate::backend::*::schema`).
 
-use crate::dialect::{Dialect, Sqlite};
 use crate::error::{Error, Result};
+use crate::value::SqlType;
 
-use super::state::{ColumnState, IndexState, SchemaState, TableState};
+use super::state::{ColumnState, IndexState, Literal, SchemaState, TableState};
 
 /// One schema change, as a migration file lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,9 +34,9 @@ pub enum Operation {
         table: String,
         /// The new column.
         column: ColumnState,
-        /// A one-off value for the rows already there, as an SQL literal
-        /// (a `NOT NULL` column without a `DEFAULT`).
-        fill: Option<String>,
+        /// A one-off value for the rows already there (a `NOT NULL` column
+        /// without a `DEFAULT`).
+        fill: Option<Literal>,
     },
     /// A dropped column: its values are lost, so only written with `allow_drop`.
     RemoveColumn {
@@ -52,9 +53,9 @@ pub enum Operation {
         old: ColumnState,
         /// The column after.
         new: ColumnState,
-        /// A value for the rows whose value is NULL, as an SQL literal, when
-        /// the column becomes `NOT NULL`.
-        fill: Option<String>,
+        /// A value for the rows whose value is NULL, when the column becomes
+        /// `NOT NULL`.
+        fill: Option<Literal>,
     },
     /// `ALTER TABLE .. RENAME COLUMN`, only when asked for.
     RenameColumn {
@@ -107,68 +108,41 @@ pub struct DiffOptions {
     pub drop_tables: Vec<String>,
 }
 
-fn table_in<'s>(state: &'s SchemaState, table: &str) -> Result<&'s TableState> {
-    state.tables.get(table).ok_or_else(|| {
-        Error::Migration(format!(
-            "operation on table `{table}`, which does not exist"
-        ))
-    })
-}
-
-fn quoted(ident: &str) -> String {
-    let mut out = String::new();
-    Sqlite.quote(&mut out, ident);
-    out
-}
-
-fn text_literal(text: &str) -> String {
-    let mut out = String::new();
-    Sqlite.literal(&mut out, &crate::value::Value::Text(text.to_owned()));
-    out
-}
-
-/// Parses a value typed on the command line for `column`, as an SQL literal.
-pub fn parse_default(column: &ColumnState, raw: &str) -> Result<String> {
-    use crate::value::Value;
+/// Parses a value typed on the command line for `column`.
+pub fn parse_default(column: &ColumnState, raw: &str) -> Result<Literal> {
     let bad = |what: &str| {
         Error::Migration(format!(
             "the default `{raw}` for column `{}` is not {what}",
             column.name
         ))
     };
-    let value = if column.boolean {
-        match raw.to_ascii_lowercase().as_str() {
-            "true" | "1" => Value::Integer(1),
-            "false" | "0" => Value::Integer(0),
+    Ok(match column.ty {
+        SqlType::Bool => match raw.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" => Literal::Integer(1),
+            "false" | "0" => Literal::Integer(0),
             _ => return Err(bad("a boolean (true or false)")),
-        }
-    } else {
-        match column.ty.as_str() {
-            "INTEGER" => Value::Integer(raw.trim().parse().map_err(|_| bad("an integer"))?),
-            "REAL" => {
-                let r: f64 = raw.trim().parse().map_err(|_| bad("a number"))?;
-                if !r.is_finite() {
-                    return Err(bad("a finite number"));
-                }
-                Value::Real(r)
+        },
+        t if t.is_integer() => {
+            let n: i64 = raw.trim().parse().map_err(|_| bad("an integer"))?;
+            if let Some((lo, hi)) = t.checked_range()
+                && !(lo..=hi).contains(&n)
+            {
+                return Err(bad(&format!("an integer from {lo} to {hi}")));
             }
-            "BLOB" => {
-                let hex = raw.trim();
-                if !hex.len().is_multiple_of(2) || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    return Err(bad("bytes in hexadecimal"));
-                }
-                let bytes = (0..hex.len())
-                    .step_by(2)
-                    .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|_| bad("hex")))
-                    .collect::<Result<Vec<u8>>>()?;
-                Value::Blob(bytes)
-            }
-            _ => Value::Text(raw.to_owned()),
+            Literal::Integer(n)
         }
-    };
-    let mut out = String::new();
-    Sqlite.literal(&mut out, &value);
-    Ok(out)
+        SqlType::F32 | SqlType::F64 => {
+            let r: f64 = raw.trim().parse().map_err(|_| bad("a number"))?;
+            if !r.is_finite() {
+                return Err(bad("a finite number"));
+            }
+            Literal::Real(r)
+        }
+        SqlType::Blob => Literal::Blob(
+            super::state::unhex(raw.trim()).ok_or_else(|| bad("bytes in hexadecimal"))?,
+        ),
+        _ => Literal::Text(raw.to_owned()),
+    })
 }
 
 impl Operation {
@@ -194,7 +168,7 @@ impl Operation {
                     column.definition_text()
                 );
                 if let Some(fill) = fill {
-                    s.push_str(&format!(" (existing rows get {fill})"));
+                    s.push_str(&format!(" (existing rows get {})", fill.notation()));
                 }
                 s
             }
@@ -214,7 +188,7 @@ impl Operation {
                     new.definition_text()
                 );
                 if let Some(fill) = fill {
-                    s.push_str(&format!(" (NULLs become {fill})"));
+                    s.push_str(&format!(" (NULLs become {})", fill.notation()));
                 }
                 s
             }
@@ -368,255 +342,6 @@ impl Operation {
         }
         Ok(())
     }
-
-    /// The table whose columns this operation changes (add, remove, alter).
-    fn column_table(&self) -> Option<&str> {
-        match self {
-            Operation::AddColumn { table, .. }
-            | Operation::RemoveColumn { table, .. }
-            | Operation::AlterColumn { table, .. } => Some(table),
-            _ => None,
-        }
-    }
-
-    /// Whether `ALTER TABLE` can't do this column change and the table must
-    /// be rebuilt.
-    fn needs_rebuild(&self, before: &SchemaState) -> bool {
-        match self {
-            // ALTER TABLE ADD COLUMN can't add a key or a UNIQUE column, nor
-            // a NOT NULL one without a default.
-            Operation::AddColumn { column, fill, .. } => {
-                fill.is_some()
-                    || column.primary_key
-                    || column.unique
-                    || (!column.nullable && column.default.is_none())
-            }
-            // ALTER TABLE DROP COLUMN can't drop a key, a UNIQUE or an indexed column.
-            Operation::RemoveColumn { table, column } => match before.tables.get(table) {
-                Some(t) => {
-                    t.column(column).is_none_or(|c| c.primary_key || c.unique)
-                        || t.indexes.values().any(|i| i.columns.contains(column))
-                }
-                None => true,
-            },
-            Operation::AlterColumn { .. } => true,
-            _ => false,
-        }
-    }
-
-    /// The value this operation gives rows that have none, for a rebuild.
-    fn fill(&self) -> Option<(&str, &str)> {
-        match self {
-            Operation::AddColumn {
-                column,
-                fill: Some(fill),
-                ..
-            } => Some((&column.name, fill)),
-            Operation::AlterColumn {
-                new,
-                fill: Some(fill),
-                ..
-            } => Some((&new.name, fill)),
-            _ => None,
-        }
-    }
-
-    /// The statements this operation runs on SQLite, given the state before it.
-    pub fn sql(&self, before: &SchemaState) -> Result<Vec<String>> {
-        let table_of = |t: &str| {
-            before.tables.get(t).ok_or_else(|| {
-                Error::Migration(format!("operation on table `{t}`, which does not exist"))
-            })
-        };
-        let mut after = before.clone();
-        self.apply(&mut after)?;
-        Ok(match self {
-            Operation::CreateTable { table } => vec![table.create_sql(&table.name)],
-            Operation::DropTable { table } => vec![format!("DROP TABLE {}", quoted(table))],
-            Operation::RenameTable { old, new } => vec![format!(
-                "ALTER TABLE {} RENAME TO {}",
-                quoted(old),
-                quoted(new)
-            )],
-            Operation::RenameColumn { table, old, new } => vec![format!(
-                "ALTER TABLE {} RENAME COLUMN {} TO {}",
-                quoted(table),
-                quoted(old),
-                quoted(new)
-            )],
-            Operation::AddColumn { table, column, .. } if !self.needs_rebuild(before) => {
-                let mut s = format!("ALTER TABLE {} ADD COLUMN ", quoted(table));
-                column.definition(&mut s);
-                vec![s]
-            }
-            Operation::RemoveColumn { table, column } if !self.needs_rebuild(before) => {
-                vec![format!(
-                    "ALTER TABLE {} DROP COLUMN {}",
-                    quoted(table),
-                    quoted(column)
-                )]
-            }
-            Operation::AddColumn { table, .. }
-            | Operation::RemoveColumn { table, .. }
-            | Operation::AlterColumn { table, .. } => {
-                let fills: Vec<(&str, &str)> = self.fill().into_iter().collect();
-                rebuild(table_of(table)?, table_in(&after, table)?, &fills)
-            }
-            Operation::CreateIndex { table, index } => vec![index.create_sql(table)],
-            Operation::DropIndex { name, .. } => vec![format!("DROP INDEX {}", quoted(name))],
-        })
-    }
-}
-
-/// The statements of `ops`, applied in order to `before`.
-///
-/// A run of column changes to one table of which any needs a rebuild is done
-/// with one rebuild of that table, not one per change.
-pub fn statements(ops: &[Operation], before: &SchemaState) -> Result<Vec<String>> {
-    let mut state = before.clone();
-    let mut out = Vec::new();
-    let mut k = 0;
-    while k < ops.len() {
-        let Some(table) = ops[k].column_table() else {
-            out.extend(ops[k].sql(&state)?);
-            ops[k].apply(&mut state)?;
-            k += 1;
-            continue;
-        };
-        let mut end = k;
-        let mut rebuild_needed = false;
-        let mut scratch = state.clone();
-        while end < ops.len() && ops[end].column_table() == Some(table) {
-            rebuild_needed |= ops[end].needs_rebuild(&scratch);
-            ops[end].apply(&mut scratch)?;
-            end += 1;
-        }
-        if rebuild_needed {
-            let old = state.tables.get(table).cloned().ok_or_else(|| {
-                Error::Migration(format!(
-                    "operation on table `{table}`, which does not exist"
-                ))
-            })?;
-            let fills: Vec<(&str, &str)> = ops[k..end].iter().filter_map(Operation::fill).collect();
-            out.extend(rebuild(&old, table_in(&scratch, table)?, &fills));
-            state = scratch;
-        } else {
-            for op in &ops[k..end] {
-                out.extend(op.sql(&state)?);
-                op.apply(&mut state)?;
-            }
-        }
-        k = end;
-    }
-    Ok(out)
-}
-
-/// SQLite's table rebuild (<https://sqlite.org/lang_altertable.html#otheralter>),
-/// steps 4 to 9: create the new table under a temporary name, copy every row,
-/// drop the old table, rename the new one, recreate the indexes. `migrate`
-/// does the rest: foreign keys off, one transaction, `PRAGMA
-/// foreign_key_check` before commit.
-///
-/// `fills` gives, per column, a literal for rows that have no value (a new
-/// column) or a NULL (a column becoming `NOT NULL`).
-fn rebuild(old: &TableState, new: &TableState, fills: &[(&str, &str)]) -> Vec<String> {
-    let temp = format!("new__{}", new.name);
-    let mut out = vec![new.create_sql(&temp)];
-    let mut cols = Vec::new();
-    let mut exprs = Vec::new();
-    for c in &new.columns {
-        let fill = fills.iter().find(|(n, _)| *n == c.name).map(|(_, f)| *f);
-        match (old.column(&c.name).is_some(), fill) {
-            (true, None) => exprs.push(quoted(&c.name)),
-            (true, Some(fill)) => exprs.push(format!("COALESCE({}, {fill})", quoted(&c.name))),
-            (false, Some(fill)) => exprs.push(fill.to_owned()),
-            // A new column without a value: its DEFAULT, NULL, or a new key.
-            (false, None) => continue,
-        }
-        cols.push(quoted(&c.name));
-    }
-    out.push(format!(
-        "INSERT INTO {} ({}) SELECT {} FROM {}",
-        quoted(&temp),
-        cols.join(", "),
-        exprs.join(", "),
-        quoted(&old.name)
-    ));
-    let auto = |t: &TableState| t.columns.iter().any(|c| c.auto);
-    if auto(old) && auto(new) {
-        // Keep AUTOINCREMENT's high-water mark: a deleted row's id is never reused.
-        out.push(format!(
-            "DELETE FROM \"sqlite_sequence\" WHERE \"name\" = {}",
-            text_literal(&temp)
-        ));
-        out.push(format!(
-            "INSERT INTO \"sqlite_sequence\" (\"name\", \"seq\") SELECT {}, \"seq\" FROM \"sqlite_sequence\" WHERE \"name\" = {}",
-            text_literal(&temp),
-            text_literal(&old.name)
-        ));
-    }
-    out.push(format!("DROP TABLE {}", quoted(&old.name)));
-    // With `legacy_alter_table` off, SQLite checks every view while renaming,
-    // and a view on the table fails: its table is the one being renamed in.
-    out.push("PRAGMA legacy_alter_table = ON".to_owned());
-    out.push(rebuild_rename(&new.name));
-    out.push("PRAGMA legacy_alter_table = OFF".to_owned());
-    for index in new.indexes.values() {
-        out.push(index.create_sql(&new.name));
-    }
-    out
-}
-
-/// The statement that ends a rebuild of `table`: `ALTER TABLE "new__t" RENAME TO "t"`.
-pub(crate) fn rebuild_rename(table: &str) -> String {
-    format!(
-        "ALTER TABLE {} RENAME TO {}",
-        quoted(&format!("new__{table}")),
-        quoted(table)
-    )
-}
-
-/// The table `sql` ends the rebuild of, if it is [`rebuild_rename`]'s statement.
-pub(crate) fn rebuilt_table(sql: &str) -> Option<String> {
-    let rest = sql.strip_prefix("ALTER TABLE \"new__")?;
-    let (_, to) = rest.split_once("\" RENAME TO ")?;
-    let table = to
-        .strip_prefix('"')?
-        .strip_suffix('"')?
-        .replace("\"\"", "\"");
-    (rebuild_rename(&table) == sql).then_some(table)
-}
-
-/// Reads a double-quoted identifier at the start of `s`; returns it and the rest.
-fn quoted_prefix(s: &str) -> Option<(String, &str)> {
-    let mut rest = s.strip_prefix('"')?;
-    let mut ident = String::new();
-    loop {
-        let at = rest.find('"')?;
-        ident.push_str(&rest[..at]);
-        rest = &rest[at + 1..];
-        match rest.strip_prefix('"') {
-            Some(r) => {
-                ident.push('"');
-                rest = r;
-            }
-            None => return Some((ident, rest)),
-        }
-    }
-}
-
-/// The table `sql` drops, if it is `DROP TABLE "t"` as a rebuild writes it.
-pub(crate) fn dropped_table(sql: &str) -> Option<String> {
-    let (table, rest) = quoted_prefix(sql.strip_prefix("DROP TABLE ")?)?;
-    rest.is_empty().then_some(table)
-}
-
-/// `(old, new)` if `sql` is `ALTER TABLE "old" RENAME TO "new"` as a
-/// [`Operation::RenameTable`] writes it (not the end of a rebuild).
-pub(crate) fn renamed_table(sql: &str) -> Option<(String, String)> {
-    let (old, rest) = quoted_prefix(sql.strip_prefix("ALTER TABLE ")?)?;
-    let (new, rest) = quoted_prefix(rest.strip_prefix(" RENAME TO ")?)?;
-    (rest.is_empty() && rebuilt_table(sql).is_none()).then_some((old, new))
 }
 
 /// The name Django would give a migration of these operations (without its
@@ -653,7 +378,7 @@ pub fn suggest_name(ops: &[Operation], initial: bool) -> String {
     }
 }
 
-/// The operations that turn `before` into `after`, in an order SQLite can run.
+/// The operations that turn `before` into `after`, in an order every backend can run.
 ///
 /// Renames come only from `options`; a column or table that disappears is
 /// dropped only with `options.allow_drop` (and, when the same table gains a

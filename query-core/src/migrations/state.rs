@@ -4,47 +4,183 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::dialect::{Dialect, Sqlite};
 use crate::error::{Error, Result};
 use crate::model::{FieldMeta, ModelMeta};
-use crate::value::SqlType;
+use crate::value::{SqlType, Value};
 
-/// One column, as far as its SQL definition goes.
+/// A column's `DEFAULT`, or a one-off value for existing rows, independent
+/// of the database: each backend writes it as its own literal (a boolean's
+/// `1` is `TRUE` on PostgreSQL, bytes are `X'..'` on SQLite and
+/// `'\x..'::bytea` on PostgreSQL).
+///
+/// Booleans are `Integer(0)` and `Integer(1)`; dates and times are their
+/// text. Migration files write it in SQL's literal notation (`42`, `1.5`,
+/// `'it''s'`, `X'00FF'`, `NULL`), which is also how the previous version
+/// recorded defaults, so its files read unchanged.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Literal {
+    /// `NULL`.
+    Null,
+    /// An integer (or a boolean, as 0 and 1).
+    Integer(i64),
+    /// A finite float.
+    Real(f64),
+    /// Text.
+    Text(String),
+    /// Bytes.
+    Blob(Vec<u8>),
+}
+
+impl PartialEq for Literal {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Literal::Null, Literal::Null) => true,
+            (Literal::Integer(a), Literal::Integer(b)) => a == b,
+            // By bits, so that equality is an equivalence (`Eq`).
+            (Literal::Real(a), Literal::Real(b)) => a.to_bits() == b.to_bits(),
+            (Literal::Text(a), Literal::Text(b)) => a == b,
+            (Literal::Blob(a), Literal::Blob(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Literal {}
+
+impl Literal {
+    /// The literal for a value: a NaN or infinite float is `NULL`, as no
+    /// SQL literal writes it.
+    pub fn from_value(value: &Value) -> Literal {
+        match value {
+            Value::Null => Literal::Null,
+            Value::Integer(i) => Literal::Integer(*i),
+            Value::Real(r) if r.is_finite() => Literal::Real(*r),
+            Value::Real(_) => Literal::Null,
+            Value::Text(t) => Literal::Text(t.clone()),
+            Value::Blob(b) => Literal::Blob(b.clone()),
+        }
+    }
+
+    /// The notation of migration files: `42`, `1.5`, `'it''s'`, `X'00FF'`, `NULL`.
+    pub fn notation(&self) -> String {
+        let mut out = String::new();
+        match self {
+            Literal::Null => out.push_str("NULL"),
+            Literal::Integer(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Literal::Real(r) if r.is_finite() => {
+                let _ = write!(out, "{r:?}");
+            }
+            Literal::Real(_) => out.push_str("NULL"),
+            Literal::Text(t) => {
+                out.push('\'');
+                out.push_str(&t.replace('\'', "''"));
+                out.push('\'');
+            }
+            Literal::Blob(b) => {
+                out.push_str("X'");
+                for byte in b {
+                    let _ = write!(out, "{byte:02X}");
+                }
+                out.push('\'');
+            }
+        }
+        out
+    }
+
+    /// Reads [`notation`](Literal::notation); `None` for anything else.
+    pub fn parse(text: &str) -> Option<Literal> {
+        let t = text.trim();
+        if t.eq_ignore_ascii_case("NULL") {
+            return Some(Literal::Null);
+        }
+        if let Some(body) = t.strip_prefix('\'') {
+            let body = body.strip_suffix('\'')?;
+            // Every quote inside is doubled.
+            let mut out = String::with_capacity(body.len());
+            let mut chars = body.chars();
+            while let Some(c) = chars.next() {
+                out.push(c);
+                if c == '\'' && chars.next() != Some('\'') {
+                    return None;
+                }
+            }
+            return Some(Literal::Text(out));
+        }
+        if let Some(hex) = t.strip_prefix("X'").or_else(|| t.strip_prefix("x'")) {
+            let hex = hex.strip_suffix('\'')?;
+            return unhex(hex).map(Literal::Blob);
+        }
+        let numeric = !t.is_empty()
+            && t.bytes()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'));
+        if !numeric {
+            return None;
+        }
+        if let Ok(i) = t.parse::<i64>() {
+            return Some(Literal::Integer(i));
+        }
+        match t.parse::<f64>() {
+            Ok(r) if r.is_finite() => Some(Literal::Real(r)),
+            _ => None,
+        }
+    }
+}
+
+/// The bytes `hex` spells, two digits each.
+pub(crate) fn unhex(hex: &str) -> Option<Vec<u8>> {
+    if !hex.len().is_multiple_of(2) || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
+        .collect()
+}
+
+/// One column, as far as its definition goes, in terms of the Rust field
+/// (the type is the field's, not a database's): each backend writes its own
+/// DDL from it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ColumnState {
     /// The column's name.
     pub name: String,
-    /// The storage type: `INTEGER`, `REAL`, `TEXT` or `BLOB`.
-    pub ty: String,
+    /// The field's type, which each backend maps to a column type.
+    pub ty: SqlType,
     /// Whether NULL is allowed.
     pub nullable: bool,
     /// Whether this is the primary key.
     pub primary_key: bool,
-    /// An automatic integer key (`AUTOINCREMENT`).
+    /// An automatic integer key (`AUTOINCREMENT` on SQLite, an identity
+    /// column on PostgreSQL).
     pub auto: bool,
     /// `UNIQUE`.
     pub unique: bool,
-    /// The `DEFAULT`, as an SQL literal.
-    pub default: Option<String>,
-    /// `CHECK (length("c") <= N)`.
+    /// The `DEFAULT`.
+    pub default: Option<Literal>,
+    /// The most characters a text may have (`CHECK (length(..) <= N)` on
+    /// SQLite, `varchar(N)` on PostgreSQL).
     pub max_length: Option<u32>,
-    /// `CHECK ("c" IN (0, 1))`: a boolean.
-    pub boolean: bool,
 }
 
 impl ColumnState {
-    /// Appends the column's definition, exactly as `Db::create_table` writes it.
-    pub(crate) fn definition(&self, out: &mut String) {
-        let d = Sqlite;
-        d.quote(out, &self.name);
+    /// The definition in the words of migration files, for messages and
+    /// the operations of a migration: `"rating" f64 NOT NULL DEFAULT 1.5`.
+    pub fn definition_text(&self) -> String {
+        let mut out = String::new();
+        crate::backend::schema::push_ident(&mut out, &self.name);
         out.push(' ');
-        if self.primary_key && self.auto {
-            out.push_str(d.auto_primary_key());
-            return;
+        out.push_str(self.ty.name());
+        if let Some(n) = self.max_length {
+            let _ = write!(out, "({n})");
         }
-        out.push_str(&self.ty);
         if self.primary_key {
-            out.push_str(" NOT NULL PRIMARY KEY");
+            out.push_str(" PRIMARY KEY");
+            if self.auto {
+                out.push_str(" AUTO");
+            }
         } else if !self.nullable {
             out.push_str(" NOT NULL");
         }
@@ -53,24 +189,8 @@ impl ColumnState {
         }
         if let Some(default) = &self.default {
             out.push_str(" DEFAULT ");
-            out.push_str(default);
+            out.push_str(&default.notation());
         }
-        if let Some(n) = self.max_length {
-            out.push_str(" CHECK (length(");
-            d.quote(out, &self.name);
-            let _ = write!(out, ") <= {n})");
-        }
-        if self.boolean {
-            out.push_str(" CHECK (");
-            d.quote(out, &self.name);
-            out.push_str(" IN (0, 1))");
-        }
-    }
-
-    /// The definition alone, for messages and migration comments.
-    pub fn definition_text(&self) -> String {
-        let mut out = String::new();
-        self.definition(&mut out);
         out
     }
 }
@@ -101,62 +221,6 @@ impl TableState {
     /// The column named `name`.
     pub fn column(&self, name: &str) -> Option<&ColumnState> {
         self.columns.iter().find(|c| c.name == name)
-    }
-
-    /// `CREATE TABLE "t" (...) STRICT`, one column per line.
-    pub(crate) fn create_sql(&self, name: &str) -> String {
-        self.create_sql_with(name, false)
-    }
-
-    /// `CREATE TABLE [IF NOT EXISTS] "t" (...) STRICT`: the one place a
-    /// table's DDL is written, for migrations and `Db::create_table` alike.
-    pub(crate) fn create_sql_with(&self, name: &str, if_not_exists: bool) -> String {
-        let d = Sqlite;
-        let mut out = String::from("CREATE TABLE ");
-        if if_not_exists {
-            out.push_str("IF NOT EXISTS ");
-        }
-        d.quote(&mut out, name);
-        out.push_str(" (");
-        for (i, c) in self.columns.iter().enumerate() {
-            out.push_str(if i > 0 { ",\n    " } else { "\n    " });
-            c.definition(&mut out);
-        }
-        out.push_str("\n)");
-        out.push_str(d.table_options());
-        out
-    }
-}
-
-impl IndexState {
-    /// `CREATE [UNIQUE] INDEX "i" ON "t" ("c", ...)`.
-    pub(crate) fn create_sql(&self, table: &str) -> String {
-        self.create_sql_with(table, false)
-    }
-
-    /// `CREATE [UNIQUE] INDEX [IF NOT EXISTS] "i" ON "t" ("c", ...)`.
-    pub(crate) fn create_sql_with(&self, table: &str, if_not_exists: bool) -> String {
-        let d = Sqlite;
-        let mut out = String::from(if self.unique {
-            "CREATE UNIQUE INDEX "
-        } else {
-            "CREATE INDEX "
-        });
-        if if_not_exists {
-            out.push_str("IF NOT EXISTS ");
-        }
-        d.quote(&mut out, &self.name);
-        out.push_str(" ON ");
-        d.quote(&mut out, table);
-        out.push_str(" (");
-        for (i, c) in self.columns.iter().enumerate() {
-            if i > 0 {
-                out.push_str(", ");
-            }
-            d.quote(&mut out, c);
-        }
-        out.push(')');
-        out
     }
 }
 
@@ -228,25 +292,19 @@ impl TableState {
     /// The table one model needs: what `Db::create_table` creates and what
     /// `makemigrations` compares.
     pub fn from_model(meta: &ModelMeta) -> TableState {
-        let d = Sqlite;
         let mut columns = Vec::with_capacity(meta.fields.len());
         let mut indexes = BTreeMap::new();
         for f in meta.fields {
-            let default = f.default.map(|default| {
-                let mut lit = String::new();
-                d.literal(&mut lit, &default());
-                lit
-            });
+            let default = f.default.map(|default| Literal::from_value(&default()));
             columns.push(ColumnState {
                 name: f.column.to_owned(),
-                ty: d.column_type(f.sql_type).to_owned(),
+                ty: f.sql_type,
                 nullable: f.nullable && !f.primary_key,
                 primary_key: f.primary_key,
                 auto: f.primary_key && f.auto,
                 unique: f.unique && !f.primary_key,
                 default,
                 max_length: f.max_length,
-                boolean: f.sql_type == SqlType::Bool,
             });
             if f.db_index && !f.unique && !f.primary_key {
                 let name = index_name(meta, f);
