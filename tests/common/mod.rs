@@ -1,12 +1,15 @@
 //! Models and helpers shared by the integration tests.
 //!
-//! Data is written through the crate's own API; where a test wants an
-//! independent check it reads the database with raw SQL through
-//! `db.connection()`.
+//! Every test runs on each backend: SQLite in memory always, and
+//! PostgreSQL when `QUERY_TEST_POSTGRES` holds a URL (each test in a fresh
+//! schema of its own, dropped afterwards, so tests run in parallel). Data
+//! is written through the crate's own API; where a test wants an
+//! independent check it reads the database with raw SQL (`db.query`).
 
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::sync::Once;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
@@ -207,13 +210,141 @@ pub fn new_all_types() -> AllTypes {
 // ---------------------------------------------------------------------------
 // Databases
 
-/// An in-memory database with every test model's table created.
-pub fn memory_db() -> Db {
-    let db = Db::open_in_memory().expect("open in-memory database");
+/// The variable that names the PostgreSQL server the tests also run on.
+pub const POSTGRES_ENV: &str = "QUERY_TEST_POSTGRES";
+
+/// The PostgreSQL URL the tests run on, if any. Says once per test binary
+/// (on the real stderr, past the test harness's capture) when there is none.
+pub fn postgres_url() -> Option<String> {
+    static NOTE: Once = Once::new();
+    match std::env::var(POSTGRES_ENV) {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ => {
+            NOTE.call_once(|| {
+                use std::io::Write;
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "note: the PostgreSQL tests were not run: set {POSTGRES_ENV}=postgres://user@host/db to run every test on PostgreSQL too"
+                );
+            });
+            None
+        }
+    }
+}
+
+/// A database for one test, dropped (with its PostgreSQL schema) at the
+/// end of the test.
+pub struct TestDb {
+    db: Db,
+    /// The admin URL and the schema to drop, on PostgreSQL.
+    schema: Option<(String, String)>,
+}
+
+impl std::ops::Deref for TestDb {
+    type Target = Db;
+    fn deref(&self) -> &Db {
+        &self.db
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((url, schema)) = self.schema.take() {
+            if let Ok(admin) = Db::connect(&url) {
+                let _ = admin.execute_batch(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"));
+            }
+        }
+    }
+}
+
+/// `url` with `options=-csearch_path=<schema>` added.
+pub fn with_search_path(url: &str, schema: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}options=-csearch_path%3D{schema}")
+}
+
+/// A fresh, empty PostgreSQL schema of its own, when the tests run on
+/// PostgreSQL; the connection's `search_path` is that schema.
+///
+/// # Panics
+///
+/// When `QUERY_TEST_POSTGRES` is set but the server can't be used: in CI,
+/// PostgreSQL tests never skip.
+pub fn postgres_db() -> Option<TestDb> {
+    let url = postgres_url()?;
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let schema = format!("test_{}_{n}_{nanos}", std::process::id());
+    let admin = Db::connect(&url)
+        .unwrap_or_else(|e| panic!("{POSTGRES_ENV} is set but PostgreSQL can't be used: {e}"));
+    admin
+        .execute_batch(&format!("CREATE SCHEMA \"{schema}\""))
+        .unwrap_or_else(|e| panic!("creating a test schema on PostgreSQL: {e}"));
+    let db = Db::connect(&with_search_path(&url, &schema))
+        .unwrap_or_else(|e| panic!("connecting to PostgreSQL's test schema: {e}"));
+    Some(TestDb {
+        db,
+        schema: Some((url, schema)),
+    })
+}
+
+/// An empty database on each backend the tests run on: SQLite in memory,
+/// then PostgreSQL when configured.
+pub fn empty_dbs() -> Vec<TestDb> {
+    let mut dbs = vec![TestDb {
+        db: Db::open_in_memory().expect("open in-memory database"),
+        schema: None,
+    }];
+    dbs.extend(postgres_db());
+    dbs
+}
+
+/// Creates every test model's table.
+pub fn create_tables(db: &Db) {
     db.create_table::<Product>().expect("create products");
     db.create_table::<IsoCountry>().expect("create iso_country");
     db.create_table::<Gadget>().expect("create gadgets");
     db.create_table::<AllTypes>().expect("create all_types");
+}
+
+/// Runs `test` on each backend with an empty database; a failure says
+/// which backend it was on.
+pub fn each_empty_db(test: impl Fn(&Db) -> Result<()>) -> Result<()> {
+    for db in empty_dbs() {
+        let backend = db.backend();
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| test(&db)));
+        match outcome {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => panic!("on {backend:?}: {e}"),
+            Err(panic) => {
+                let message = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                panic!("on {backend:?}: {message}");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs `test` on each backend with every test model's table created.
+pub fn each_db(test: impl Fn(&Db) -> Result<()>) -> Result<()> {
+    each_empty_db(|db| {
+        create_tables(db);
+        test(db)
+    })
+}
+
+/// An in-memory SQLite database with every test model's table created.
+pub fn memory_db() -> Db {
+    let db = Db::open_in_memory().expect("open in-memory database");
+    create_tables(&db);
     db
 }
 
@@ -230,11 +361,13 @@ pub fn seed_products(db: &Db, rows: &[(&str, i64, i32)]) -> Vec<Product> {
 
 /// `SELECT COUNT(*) FROM table`, by raw SQL.
 pub fn raw_count(db: &Db, table: &str) -> i64 {
-    db.connection()
-        .query_row(&format!("SELECT COUNT(*) FROM \"{table}\""), [], |r| {
-            r.get(0)
-        })
-        .expect("raw count")
+    let rows = db
+        .query(&format!("SELECT COUNT(*) FROM \"{table}\""), &[])
+        .expect("raw count");
+    match rows[0][0] {
+        Value::Integer(n) => n,
+        ref other => panic!("COUNT(*) gave {other:?}"),
+    }
 }
 
 /// The names of the rows, in the order given.

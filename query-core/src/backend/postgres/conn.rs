@@ -87,8 +87,8 @@ impl PgConn {
         match attempt() {
             Err(Error::Database { ref source, .. })
                 if source
-                    .downcast_ref::<postgres::Error>()
-                    .and_then(|e| e.code())
+                    .downcast_ref::<PgError>()
+                    .and_then(|e| e.inner().code())
                     == Some(&SqlState::FEATURE_NOT_SUPPORTED) =>
             {
                 self.forget_statements();
@@ -184,7 +184,7 @@ impl Error {
     pub(crate) fn postgres(source: postgres::Error, sql: &str) -> Self {
         let sql = sql.to_owned();
         let code = source.code().cloned();
-        let source = Box::new(source);
+        let source = Box::new(PgError::new(source));
         let Some(code) = code else {
             return Error::Database { sql, source };
         };
@@ -203,5 +203,52 @@ impl Error {
             return Error::SerializationFailure { sql, source };
         }
         Error::Database { sql, source }
+    }
+}
+
+/// A `postgres` error whose message is the server's own (the driver's
+/// `Display` says only "db error"): the message, its detail and hint.
+#[derive(Debug)]
+pub(crate) struct PgError {
+    message: String,
+    inner: postgres::Error,
+}
+
+impl PgError {
+    fn new(inner: postgres::Error) -> Self {
+        let message = match inner.as_db_error() {
+            Some(db) => {
+                let mut m = format!("{}: {}", db.severity(), db.message());
+                if let Some(detail) = db.detail() {
+                    m.push_str(" (");
+                    m.push_str(detail);
+                    m.push(')');
+                }
+                if let Some(hint) = db.hint() {
+                    m.push_str("; hint: ");
+                    m.push_str(hint);
+                }
+                m
+            }
+            None => inner.to_string(),
+        };
+        PgError { message, inner }
+    }
+
+    /// The driver's error.
+    pub(crate) fn inner(&self) -> &postgres::Error {
+        &self.inner
+    }
+}
+
+impl std::fmt::Display for PgError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for PgError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.inner)
     }
 }
