@@ -249,10 +249,10 @@ impl std::ops::Deref for TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let Some((url, schema)) = self.schema.take() {
-            if let Ok(admin) = Db::connect(&url) {
-                let _ = admin.execute_batch(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"));
-            }
+        if let Some((url, schema)) = self.schema.take()
+            && let Ok(admin) = Db::connect(&url)
+        {
+            let _ = admin.execute_batch(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"));
         }
     }
 }
