@@ -176,12 +176,8 @@ impl<M: Model> QuerySet<M> {
     /// The `SELECT` this query set runs on `backend`, and its bound values.
     pub fn to_sql_for(&self, backend: Backend) -> (String, Vec<Value>) {
         let writer: &dyn Writer = match backend {
-            #[cfg(feature = "postgres")]
             Backend::Postgres => &crate::backend::postgres::PostgresWriter,
-            #[cfg(feature = "sqlite")]
             _ => &crate::backend::sqlite::SqliteWriter,
-            #[cfg(not(feature = "sqlite"))]
-            _ => &crate::backend::postgres::PostgresWriter,
         };
         let query = self.query();
         let list = crate::write::select_list(exec::model_ref::<M>());

@@ -546,3 +546,6 @@ pub(crate) trait Writer: Sync {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

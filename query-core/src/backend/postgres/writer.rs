@@ -14,6 +14,7 @@ pub(crate) struct PostgresWriter;
 
 /// The most parameters one PostgreSQL statement may bind (the protocol
 /// counts them in 16 bits).
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
 pub(crate) const MAX_PARAMETERS: usize = 65535;
 
 /// `text` with LIKE's special characters (`%`, `_` and the escape `\`)
