@@ -41,7 +41,10 @@ fn write_select(w: &dyn Writer, s: &Select<'_>) -> (String, Vec<Value>) {
 /// Tracks per album: joins (inner and left, one under an alias), a filter,
 /// grouping, an aggregate with HAVING, arithmetic, a function, ordering
 /// and a slice.
-fn report() -> (Vec<Expr>, Vec<Join>, Cond, Vec<Expr>, Cond, Vec<OrderTerm>) {
+/// The parts of a select: columns, joins, filter, group by, having, order.
+type Parts = (Vec<Expr>, Vec<Join>, Cond, Vec<Expr>, Cond, Vec<OrderTerm>);
+
+fn report() -> Parts {
     let columns = vec![
         col("album", "title"),
         Expr::Aggregate {
@@ -108,9 +111,7 @@ fn report() -> (Vec<Expr>, Vec<Join>, Cond, Vec<Expr>, Cond, Vec<OrderTerm>) {
     (columns, joins, filter, group_by, having, order)
 }
 
-fn report_select<'a>(
-    parts: &'a (Vec<Expr>, Vec<Join>, Cond, Vec<Expr>, Cond, Vec<OrderTerm>),
-) -> Select<'a> {
+fn report_select<'a>(parts: &'a Parts) -> Select<'a> {
     let (columns, joins, filter, group_by, having, order) = parts;
     Select {
         distinct: false,
