@@ -1,6 +1,6 @@
 //! The postgres connection: opening it, running statements, and its errors.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use postgres::error::SqlState;
@@ -20,6 +20,8 @@ const STATEMENT_CACHE: usize = 256;
 pub(crate) struct PgConn {
     client: RefCell<Client>,
     statements: RefCell<HashMap<String, Statement>>,
+    /// Set when an error said the connection is gone.
+    broken: Cell<bool>,
 }
 
 impl std::fmt::Debug for PgConn {
@@ -40,11 +42,12 @@ impl PgConn {
                 })?;
         let client = config.connect(NoTls).map_err(|e| Error::Connect {
             url: redact(url),
-            source: Box::new(e),
+            source: Box::new(PgError::new(e)),
         })?;
         Ok(PgConn {
             client: RefCell::new(client),
             statements: RefCell::new(HashMap::new()),
+            broken: Cell::new(false),
         })
     }
 
@@ -55,10 +58,27 @@ impl PgConn {
 
     /// Whether the connection to the server is gone.
     pub(crate) fn is_closed(&self) -> bool {
-        self.client
-            .try_borrow()
-            .map(|c| c.is_closed())
-            .unwrap_or(false)
+        self.broken.get()
+            || self
+                .client
+                .try_borrow()
+                .map(|c| c.is_closed())
+                .unwrap_or(false)
+    }
+
+    /// Wraps `e` as [`Error::postgres`] does, noting a lost connection.
+    fn error(&self, e: postgres::Error, sql: &str) -> Error {
+        let lost = e.is_closed()
+            || e.code().is_some_and(|c| {
+                c.code().starts_with("08")
+                    || *c == SqlState::ADMIN_SHUTDOWN
+                    || *c == SqlState::CRASH_SHUTDOWN
+                    || *c == SqlState::CANNOT_CONNECT_NOW
+            });
+        if lost {
+            self.broken.set(true);
+        }
+        Error::postgres(e, sql)
     }
 
     /// The prepared statement for `sql`, from the cache or prepared now.
@@ -66,7 +86,7 @@ impl PgConn {
         if let Some(stmt) = self.statements.borrow().get(sql) {
             return Ok(stmt.clone());
         }
-        let stmt = client.prepare(sql).map_err(|e| Error::postgres(e, sql))?;
+        let stmt = client.prepare(sql).map_err(|e| self.error(e, sql))?;
         let mut cache = self.statements.borrow_mut();
         if cache.len() >= STATEMENT_CACHE {
             cache.clear();
@@ -121,7 +141,7 @@ impl PgConn {
             }
             let mut client = self.client.borrow_mut();
             let stmt = self.prepare(&mut client, sql)?;
-            let err = |e| Error::postgres(e, sql);
+            let err = |e| self.error(e, sql);
             let mut rows = client
                 .query_raw(&stmt, params.iter().map(PgParam))
                 .map_err(err)?;
@@ -155,9 +175,7 @@ impl PgConn {
                 .iter()
                 .map(|p| p as &(dyn postgres::types::ToSql + Sync))
                 .collect();
-            client
-                .execute(&stmt, &refs)
-                .map_err(|e| Error::postgres(e, sql))
+            client.execute(&stmt, &refs).map_err(|e| self.error(e, sql))
         })
     }
 
@@ -166,7 +184,7 @@ impl PgConn {
         self.client
             .borrow_mut()
             .batch_execute(sql)
-            .map_err(|e| Error::postgres(e, sql))
+            .map_err(|e| self.error(e, sql))
     }
 }
 
@@ -215,7 +233,7 @@ pub(crate) struct PgError {
 }
 
 impl PgError {
-    fn new(inner: postgres::Error) -> Self {
+    pub(crate) fn new(inner: postgres::Error) -> Self {
         let message = match inner.as_db_error() {
             Some(db) => {
                 let mut m = format!("{}: {}", db.severity(), db.message());
