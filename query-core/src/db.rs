@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::cell::Cell;
 use std::time::Instant;
 
-use crate::backend::{Backend, Binder, BinderInner, Row};
+use crate::backend::{Backend, Binder, BinderInner, Row, redact};
 use crate::error::{Error, Result};
 use crate::migrations::TableState;
 use crate::model::Model;
@@ -631,16 +631,5 @@ fn parse_url(url: &str) -> Result<Target> {
         other => Err(invalid(&format!(
             "unknown scheme `{other}`: use sqlite:// or postgres://"
         ))),
-    }
-}
-
-/// `url` with its password, if any, hidden: for messages.
-pub(crate) fn redact(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
-        }
-        _ => url.to_owned(),
     }
 }

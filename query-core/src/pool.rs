@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use crate::db::{Db, redact};
+use crate::backend::redact;
+use crate::db::Db;
 use crate::error::{Error, Result};
 
 /// Opens the connections of a [`Pool`].

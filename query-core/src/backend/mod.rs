@@ -210,3 +210,14 @@ impl Binder<'_, '_> {
         }
     }
 }
+
+/// `url` with its password, if any, hidden: for messages.
+pub(crate) fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}

@@ -8,7 +8,7 @@ use postgres::{Client, NoTls, Statement};
 
 use crate::backend::{Binder, BinderInner, Row};
 
-use crate::db::redact;
+use crate::backend::redact;
 use crate::error::{ConstraintKind, Error, Result};
 
 pub(crate) use super::types::PgParam;
