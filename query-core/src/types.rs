@@ -265,11 +265,18 @@ scalar! {
     Vec<u8> => Blob;
 }
 
+// "Now" to the microsecond, as Django's `timezone.now()` and PostgreSQL's
+// `timestamp` hold it: what `save` leaves in memory is what a read gives back.
+#[cfg(feature = "chrono")]
+fn now_micros() -> chrono::DateTime<chrono::Utc> {
+    chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 6)
+}
+
 #[cfg(feature = "chrono")]
 scalar! {
     chrono::NaiveDate => Date, now = chrono::Utc::now().date_naive();
-    chrono::NaiveDateTime => DateTime, now = chrono::Utc::now().naive_utc();
-    chrono::DateTime<chrono::Utc> => DateTimeUtc, now = chrono::Utc::now();
+    chrono::NaiveDateTime => DateTime, now = now_micros().naive_utc();
+    chrono::DateTime<chrono::Utc> => DateTimeUtc, now = now_micros();
 }
 
 impl<T: Scalar> FieldType for Option<T> {
