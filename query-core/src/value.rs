@@ -16,6 +16,9 @@ pub enum Value {
     Text(String),
     /// Bytes.
     Blob(Vec<u8>),
+    /// A list bound as one array parameter (PostgreSQL's `= ANY($1)` for a
+    /// long `is_in` list; SQLite binds long lists as one JSON text).
+    List(Vec<Value>),
 }
 
 /// How a column is stored, independent of the database: one variant per
@@ -144,6 +147,11 @@ impl Value {
             Value::Real(r) => r.to_string(),
             Value::Text(s) => s.clone(),
             Value::Blob(b) => String::from_utf8_lossy(b).into_owned(),
+            Value::List(items) => items
+                .iter()
+                .map(Value::to_text)
+                .collect::<Vec<_>>()
+                .join(","),
         }
     }
 }

@@ -59,6 +59,8 @@ impl Literal {
             Value::Real(_) => Literal::Null,
             Value::Text(t) => Literal::Text(t.clone()),
             Value::Blob(b) => Literal::Blob(b.clone()),
+            // No column holds a list.
+            Value::List(_) => Literal::Null,
         }
     }
 

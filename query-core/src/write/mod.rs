@@ -166,10 +166,14 @@ pub(crate) trait Writer: Sync {
         None
     }
 
-    /// Appends the subquery that reads a [`bound_list`](Writer::bound_list)
-    /// from the placeholder that follows it (the caller writes the
-    /// placeholder and the closing `)`).
-    fn list_source(&self, _out: &mut Sql<'_>) {}
+    /// Appends `lhs` tested against a [`bound_list`](Writer::bound_list):
+    /// `lhs IN (SELECT value FROM json_each(?))` on SQLite.
+    fn in_bound_list<'a>(&self, out: &mut Sql<'a>, lhs: &'a Expr, list: Value) {
+        self.expr(out, lhs);
+        out.push(" IN (SELECT value FROM json_each(");
+        self.param(out, Cow::Owned(list));
+        out.push("))");
+    }
 
     /// The `LIMIT`/`OFFSET` clause (`offset` is `None` for 0).
     ///
@@ -317,17 +321,14 @@ pub(crate) trait Writer: Sync {
                     out.push("0 = 1");
                     return;
                 }
-                self.expr(out, lhs);
                 if let Some(list) = self.bound_list(values) {
                     // A long list is one parameter, so that the statement
                     // stays the same (and cached) whatever the list's
                     // length, and never runs into the parameter limit.
-                    out.push(" IN (");
-                    self.list_source(out);
-                    self.param(out, Cow::Owned(list));
-                    out.push("))");
+                    self.in_bound_list(out, lhs, list);
                     return;
                 }
+                self.expr(out, lhs);
                 out.push(" IN (");
                 for (i, v) in values.iter().enumerate() {
                     if i > 0 {

@@ -245,6 +245,15 @@ impl ToSql for PgParam<'_> {
                 Type::BYTEA => b.as_slice().to_sql(ty, out),
                 _ => Err(mismatch("bytes", ty)),
             },
+            // An array parameter: each element encoded by the element type.
+            Value::List(items) => match ty.kind() {
+                postgres::types::Kind::Array(_) => items
+                    .iter()
+                    .map(PgParam)
+                    .collect::<Vec<_>>()
+                    .to_sql(ty, out),
+                _ => Err(mismatch("a list", ty)),
+            },
         }
     }
 

@@ -47,6 +47,24 @@ impl PostgresWriter {
 }
 
 impl Writer for PostgresWriter {
+    // Lists longer than this go as one array parameter: one cached
+    // statement for any length, and no parameter limit (65,535).
+    fn bound_list(&self, values: &[Value]) -> Option<Value> {
+        const SHORT: usize = 16;
+        (values.len() > SHORT
+            && !values
+                .iter()
+                .any(|v| matches!(v, Value::Null | Value::List(_))))
+        .then(|| Value::List(values.to_vec()))
+    }
+
+    fn in_bound_list<'a>(&self, out: &mut Sql<'a>, lhs: &'a Expr, list: Value) {
+        self.expr(out, lhs);
+        out.push(" = ANY(");
+        self.param(out, Cow::Owned(list));
+        out.push(")");
+    }
+
     fn placeholder(&self, out: &mut Sql<'_>) {
         out.placeholders += 1;
         out.text.push('$');

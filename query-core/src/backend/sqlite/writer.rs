@@ -188,10 +188,6 @@ impl Writer for SqliteWriter {
         Some(Value::Text(json))
     }
 
-    fn list_source(&self, out: &mut Sql<'_>) {
-        out.push("SELECT value FROM json_each(");
-    }
-
     fn limit_offset(&self, out: &mut Sql<'_>, limit: Option<u64>, offset: Option<u64>) {
         // SQLite takes a signed 64-bit LIMIT; larger means "no limit" anyway.
         let clamp = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
