@@ -28,7 +28,7 @@
 //! ([`diff`], [`Operation`], the states) knows no database; each backend
 //! writes the SQL of the operations ([`statements_for`]).
 
-mod apply;
+pub(crate) mod apply;
 mod file;
 mod inspect;
 mod make;
