@@ -30,7 +30,7 @@
 
 pub(crate) mod apply;
 mod file;
-mod inspect;
+pub(crate) mod inspect;
 mod make;
 mod plan;
 mod state;

@@ -259,7 +259,6 @@ fn run_in_transaction(
     }
 }
 
-
 /// Before a migration that rebuilds tables runs: each table it rebuilds must
 /// be exactly what the state before it (the previous migration's) records,
 /// since a rebuild recreates the table from that state. A column, a foreign
@@ -316,7 +315,6 @@ fn check_rebuilt_tables(
     }
     Ok(())
 }
-
 
 /// The words of `sql` that say what a table has beyond its columns and
 /// indexes, outside quotes and comments, uppercased.
@@ -534,4 +532,3 @@ fn table_drift(
     }
     Ok(out)
 }
-
