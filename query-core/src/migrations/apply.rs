@@ -230,9 +230,9 @@ impl Db {
                 }
             }
             for c in &table.columns {
-                if !real.iter().any(|r| r.eq_ignore_ascii_case(&c.name))
-                    && !(executor.implicit_rowid() && implicit_rowid(c, &real))
-                {
+                let found = real.iter().any(|r| r.eq_ignore_ascii_case(&c.name));
+                let rowid = executor.implicit_rowid() && implicit_rowid(c, &real);
+                if !found && !rowid {
                     differences.push(format!(
                         "`{}` has no column `{}`, which the migration has",
                         table.name, c.name
