@@ -16,6 +16,13 @@
 //! cargo run --bin manage -- inspectdb          # models from an existing database
 //! ```
 //!
+//! The database is `--database`, else the `QUERY_DATABASE` environment
+//! variable, else `DATABASE_URL`, else `db.sqlite3`: a SQLite file's path,
+//! or a URL as [`Db::connect`] takes them (`sqlite://shop.db`,
+//! `postgres://user@host/dbname`, which needs the `postgres` feature).
+//! `sqlmigrate` shows the SQL of that database unless `--backend` says
+//! another.
+//!
 //! `makemigrations` reads the models linked into the binary
 //! ([`registry_models`](crate::migrations::registry_models)): every
 //! `#[derive(Model)]` struct of the program and of the crates it uses.
@@ -35,6 +42,81 @@ use crate::{Backend, Db};
 
 /// The environment variable that names the database when `--database` is not given.
 pub const DATABASE_ENV: &str = "QUERY_DATABASE";
+
+/// The environment variable read when neither `--database` nor
+/// [`DATABASE_ENV`] is given: a URL, as most tools name a database.
+pub const DATABASE_URL_ENV: &str = "DATABASE_URL";
+
+/// Where the database is: a SQLite file, or a URL for [`Db::connect`].
+#[derive(Debug, Clone)]
+enum Target {
+    /// A SQLite file (a path, or a `sqlite://` URL naming a file).
+    File(PathBuf),
+    /// Any other URL (`postgres://...`, `sqlite::memory:`).
+    Url(String),
+}
+
+impl Target {
+    fn new(raw: PathBuf) -> Target {
+        let text = raw.to_string_lossy();
+        let lower = text.to_ascii_lowercase();
+        if let Some(path) = lower
+            .starts_with("sqlite://")
+            .then(|| &text["sqlite://".len()..])
+            .filter(|p| !p.is_empty() && *p != ":memory:")
+        {
+            return Target::File(PathBuf::from(path.split(['?', '#']).next().unwrap_or(path)));
+        }
+        if ["sqlite:", "postgres://", "postgresql://"]
+            .iter()
+            .any(|scheme| lower.starts_with(scheme))
+        {
+            return Target::Url(text.into_owned());
+        }
+        Target::File(raw)
+    }
+
+    /// Whether the database is PostgreSQL.
+    fn is_postgres(&self) -> bool {
+        matches!(self, Target::Url(u) if u.to_ascii_lowercase().starts_with("postgres"))
+    }
+
+    /// Whether the database is a SQLite file that does not exist.
+    fn is_missing_file(&self) -> bool {
+        matches!(self, Target::File(p) if !p.exists())
+    }
+
+    /// Opens the database (creating a SQLite file if needed).
+    fn open(&self) -> crate::Result<Db> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Target::File(path) => Db::open(path),
+            #[cfg(not(feature = "sqlite"))]
+            Target::File(path) => Db::connect(&format!("sqlite://{}", path.display())),
+            Target::Url(url) => Db::connect(url),
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    /// The path, or the URL without its password.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::File(path) => write!(f, "{}", path.display()),
+            Target::Url(url) => {
+                // scheme://user:password@host/... -> scheme://user:***@host/...
+                if let Some((scheme, rest)) = url.split_once("://")
+                    && let Some((userinfo, host)) = rest.split_once('@')
+                    && let Some((user, _)) = userinfo.split_once(':')
+                {
+                    write!(f, "{scheme}://{user}:***@{host}")
+                } else {
+                    write!(f, "{url}")
+                }
+            }
+        }
+    }
+}
 
 /// What can go wrong running a command.
 #[derive(Debug)]
@@ -150,7 +232,9 @@ impl Manage {
         Manage::default()
     }
 
-    /// The database used when neither `--database` nor `QUERY_DATABASE` is given.
+    /// The database used when neither `--database` nor `QUERY_DATABASE`
+    /// nor `DATABASE_URL` is given: a SQLite file's path or a URL
+    /// (`postgres://user@host/dbname`).
     pub fn database(mut self, path: impl Into<PathBuf>) -> Self {
         self.database = path.into();
         self
@@ -182,11 +266,11 @@ impl Manage {
     fn command(&self) -> Command {
         let database = Arg::new("database")
             .long("database")
-            .value_name("PATH")
+            .value_name("PATH|URL")
             .global(true)
             .value_parser(clap::value_parser!(PathBuf))
             .help(format!(
-                "The SQLite database [default: ${DATABASE_ENV}, else {}]",
+                "The database: a SQLite file or a URL (sqlite://shop.db, postgres://user@host/dbname) [default: ${DATABASE_ENV}, else ${DATABASE_URL_ENV}, else {}]",
                 self.database.display()
             ));
         let migrations = Arg::new("migrations")
@@ -320,7 +404,10 @@ impl Manage {
             .get_one::<PathBuf>("database")
             .cloned()
             .or_else(|| std::env::var_os(DATABASE_ENV).map(PathBuf::from))
+            .or_else(|| std::env::var_os(DATABASE_URL_ENV).map(PathBuf::from))
+            .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or_else(|| self.database.clone());
+        let database = Target::new(database);
         let dir = matches
             .get_one::<PathBuf>("migrations")
             .cloned()
@@ -334,36 +421,37 @@ impl Manage {
                 let backend = match m.get_one::<String>("backend").map(String::as_str) {
                     Some("postgres") => Backend::Postgres,
                     Some(_) => Backend::Sqlite,
-                    None => {
-                        let url = database.to_string_lossy();
-                        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-                            Backend::Postgres
-                        } else {
-                            Backend::Sqlite
-                        }
-                    }
+                    None if database.is_postgres() => Backend::Postgres,
+                    None => Backend::Sqlite,
                 };
                 let migrations = Migrations::from_dir(&dir)?;
                 write!(out, "{}", migrations.get(name)?.script_for(backend))?;
                 Ok(())
             }
             Some(("inspectdb", _)) => {
-                if !database.exists() {
+                let path = match &database {
+                    Target::File(path) => path,
+                    Target::Url(_) => {
+                        write!(out, "{}", crate::migrations::inspectdb(&database.open()?)?)?;
+                        return Ok(());
+                    }
+                };
+                if !path.exists() {
                     return Err(Error::Query(crate::Error::Migration(format!(
                         "database {} does not exist",
-                        database.display()
+                        path.display()
                     ))));
                 }
                 // Read-only: inspecting a database must not change it (not
                 // even its journal mode, which `Db::open` sets).
                 let conn = crate::rusqlite::Connection::open_with_flags(
-                    &database,
+                    path,
                     crate::rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
                 )
                 .map_err(|e| {
                     crate::Error::Migration(format!(
                         "could not open database {} to read it: {e}",
-                        database.display()
+                        path.display()
                     ))
                 })?;
                 let db = Db::from_connection(conn)?;
@@ -436,13 +524,13 @@ fn makemigrations(m: &ArgMatches, dir: &Path, out: &mut dyn Write) -> Result<(),
 }
 
 fn migrate(
-    database: &Path,
+    database: &Target,
     dir: &Path,
     fake_initial: bool,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let all = Migrations::from_dir(dir)?;
-    let db = Db::open(database)?;
+    let db = database.open()?;
     if fake_initial && let Some(name) = db.fake_initial(&all)? {
         writeln!(out, "  Faking {name}... OK (its tables already exist)")?;
     }
@@ -452,7 +540,7 @@ fn migrate(
         writeln!(out, "No migrations to apply.")?;
         return Ok(());
     }
-    writeln!(out, "Applying migrations to {}:", database.display())?;
+    writeln!(out, "Applying migrations to {database}:")?;
     // One at a time, so that each line is printed as its migration succeeds.
     for i in done..all.len() {
         let upto = Migrations::new(all.iter().take(i + 1).cloned().collect())?;
@@ -469,14 +557,14 @@ fn migrate(
     Ok(())
 }
 
-fn showmigrations(database: &Path, dir: &Path, out: &mut dyn Write) -> Result<(), Error> {
+fn showmigrations(database: &Target, dir: &Path, out: &mut dyn Write) -> Result<(), Error> {
     let all = Migrations::from_dir(dir)?;
     if all.is_empty() {
         writeln!(out, "(no migrations in {})", dir.display())?;
         return Ok(());
     }
-    let status = if database.exists() {
-        Db::open(database)?.migration_status(&all)?
+    let status = if !database.is_missing_file() {
+        database.open()?.migration_status(&all)?
     } else {
         all.iter()
             .map(|m| crate::migrations::MigrationStatus {

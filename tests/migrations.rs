@@ -13,6 +13,8 @@ use query::migrations::{
 use query::prelude::*;
 use query::{Model, ModelMeta};
 
+mod common;
+
 // ---------------------------------------------------------------- helpers
 
 fn tmpdir(name: &str) -> PathBuf {
@@ -1844,4 +1846,397 @@ fn a_file_of_the_previous_version_applies_and_makes_up_no_change() {
         "{}",
         next.text()
     );
+}
+
+// ---------------------------------------------------------------- on both backends
+//
+// These run on SQLite and, when QUERY_TEST_POSTGRES is set, on a fresh
+// PostgreSQL schema. The tests above that read SQLite's catalog (the walk's
+// fingerprints, the 12-step rebuild, triggers, STRICT, `PRAGMA
+// foreign_key_check`, the previous version's files) stay SQLite-only: they
+// test what only SQLite does.
+
+/// Every row of `sql`, through the crate (on either backend).
+fn q(db: &Db, sql: &str) -> Vec<Vec<Value>> {
+    db.query(sql, &[]).unwrap()
+}
+
+/// The history, name and checksum, on either backend.
+fn history_of(db: &Db) -> Vec<Vec<Value>> {
+    q(
+        db,
+        "SELECT name, checksum FROM query_migrations ORDER BY name",
+    )
+}
+
+/// The tables, columns and indexes, as the backend's catalog has them.
+fn catalog(db: &Db) -> Vec<Vec<Value>> {
+    match db.backend() {
+        Backend::Sqlite => schema(db),
+        _ => {
+            let mut out = q(
+                db,
+                "SELECT table_name::text, column_name::text, data_type::text, is_nullable::text FROM information_schema.columns WHERE table_schema = current_schema() ORDER BY 1, 2",
+            );
+            out.extend(q(
+                db,
+                "SELECT indexname::text, indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY 1",
+            ));
+            out
+        }
+    }
+}
+
+/// A migration file of one `-- @sql all` section.
+fn written_for_all(name: &str, sql: &str) -> Migration {
+    hand_written(name, &format!("-- @sql all\n{sql}"))
+}
+
+#[test]
+fn on_each_backend_a_failing_migration_rolls_back_completely() {
+    common::each_empty_db(|db| {
+        let first = written_for_all(
+            "0001_initial",
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, x TEXT);\nINSERT INTO t (id, x) VALUES (1, 'kept');",
+        );
+        assert_eq!(
+            db.migrate(&Migrations::new(vec![first.clone()])?)?,
+            vec!["0001_initial"]
+        );
+        let (catalog_before, history_before) = (catalog(db), history_of(db));
+        let second = written_for_all(
+            "0002_broken",
+            "CREATE TABLE u (id INTEGER PRIMARY KEY);\n\
+             ALTER TABLE t ADD COLUMN y INTEGER;\n\
+             UPDATE t SET x = 'changed';\n\
+             INSERT INTO missing VALUES (1);\n\
+             CREATE TABLE never (id INTEGER);",
+        );
+        let err = db
+            .migrate(&Migrations::new(vec![first.clone(), second])?)
+            .unwrap_err();
+        let Error::MigrationFailed { migration, source } = &err else {
+            panic!("expected MigrationFailed, got {err:?}")
+        };
+        assert_eq!(migration, "0002_broken");
+        assert!(
+            source.to_string().contains("INSERT INTO missing VALUES (1)"),
+            "{source}"
+        );
+        assert!(err.to_string().contains("missing"), "{err}");
+        // At the last good migration: schema, history and rows as they were.
+        assert_eq!(catalog(db), catalog_before);
+        assert_eq!(history_of(db), history_before);
+        assert_eq!(q(db, "SELECT x FROM t"), vec![vec![t("kept")]]);
+        // The connection is usable, outside any transaction.
+        assert_eq!(
+            db.migrate(&Migrations::new(vec![first])?)?,
+            Vec::<String>::new()
+        );
+        db.atomic(|db| db.execute("UPDATE t SET x = $1", &[t("again")]))?;
+        assert_eq!(q(db, "SELECT x FROM t"), vec![vec![t("again")]]);
+        Ok(())
+    })
+    .unwrap();
+}
+
+#[test]
+fn on_each_backend_migrate_refuses_a_history_that_disagrees_with_the_files() {
+    common::each_empty_db(|db| {
+        let a = written_for_all("0001_initial", "CREATE TABLE t (id INTEGER PRIMARY KEY);");
+        let b = written_for_all("0002_more", "ALTER TABLE t ADD COLUMN x TEXT;");
+        let c = written_for_all("0003_again", "ALTER TABLE t ADD COLUMN y TEXT;");
+        db.migrate(&Migrations::new(vec![a.clone(), b.clone()])?)?;
+        let catalog_before = catalog(db);
+        assert!(
+            db.migrate(&Migrations::new(vec![a.clone(), b.clone()])?)?
+                .is_empty()
+        );
+        let edited = written_for_all("0002_more", "ALTER TABLE t ADD COLUMN x INTEGER;");
+        let err = db
+            .migrate(&Migrations::new(vec![a.clone(), edited, c.clone()])?)
+            .unwrap_err();
+        assert!(matches!(err, Error::MigrationHistory(_)), "{err:?}");
+        assert!(
+            err.to_string()
+                .contains("0002_more was edited after it was applied"),
+            "{err}"
+        );
+        let err = db
+            .migrate(&Migrations::new(vec![a.clone(), c.clone()])?)
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("0002_more is applied to this database but its file is missing"),
+            "{err}"
+        );
+        assert_eq!(catalog(db), catalog_before);
+        assert_eq!(history_of(db).len(), 2);
+        assert!(
+            db.migration_status(&Migrations::new(vec![a.clone(), c.clone()])?)
+                .is_err()
+        );
+        let status = db.migration_status(&Migrations::new(vec![a, b, c])?)?;
+        assert_eq!(
+            status
+                .iter()
+                .map(|s| (s.name.as_str(), s.applied))
+                .collect::<Vec<_>>(),
+            vec![
+                ("0001_initial", true),
+                ("0002_more", true),
+                ("0003_again", false)
+            ]
+        );
+        Ok(())
+    })
+    .unwrap();
+}
+
+#[test]
+fn on_each_backend_migrate_refuses_to_run_inside_a_transaction_or_to_manage_one() {
+    common::each_empty_db(|db| {
+        let a = written_for_all("0001_initial", "CREATE TABLE t (id INTEGER PRIMARY KEY);");
+        let migrations = Migrations::new(vec![a])?;
+        let err = db.atomic(|db| db.migrate(&migrations)).unwrap_err();
+        assert!(err.to_string().contains("inside a transaction"), "{err}");
+        // A transaction begun by hand, which `atomic` does not know of.
+        db.execute_batch("BEGIN")?;
+        let err = db.migrate(&migrations).unwrap_err();
+        db.execute_batch("ROLLBACK")?;
+        assert!(err.to_string().contains("inside a transaction"), "{err}");
+        for sql in ["BEGIN;", "COMMIT;"] {
+            let m = written_for_all(
+                "0001_initial",
+                &format!("CREATE TABLE t (id INTEGER);\n{sql}"),
+            );
+            let err = db.migrate(&Migrations::new(vec![m])?).unwrap_err();
+            assert!(err.to_string().contains("transaction of its own"), "{err}");
+        }
+        assert!(db.applied_migrations()?.is_empty());
+        assert_eq!(db.migrate(&migrations)?, vec!["0001_initial"]);
+        Ok(())
+    })
+    .unwrap();
+}
+
+#[test]
+fn a_file_without_sections_is_refused_on_postgres_with_what_to_do() {
+    let Some(db) = common::postgres_db() else {
+        return;
+    };
+    let old = hand_written("0001_initial", "CREATE TABLE t (id INTEGER PRIMARY KEY);");
+    let err = db
+        .migrate(&Migrations::new(vec![old]).unwrap())
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("0001_initial"), "{msg}");
+    assert!(msg.contains("-- @sql postgres"), "{msg}");
+    assert!(msg.contains("makemigrations"), "{msg}");
+    assert!(db.applied_migrations().unwrap().is_empty());
+    assert!(catalog(&db).is_empty(), "{:?}", catalog(&db));
+}
+
+/// `inspectdb`'s output with what legitimately differs between the
+/// backends made the same: integer and float widths (SQLite has one
+/// integer and one real type), chrono types (SQLite stores dates as text),
+/// and the comments.
+fn logical_schema(db: &Db) -> String {
+    let source = query::migrations::inspectdb(db).unwrap();
+    let mut out = String::new();
+    for line in source.lines() {
+        let line = line.trim();
+        if line.starts_with("//") || line.is_empty() {
+            continue;
+        }
+        let mut line = line.to_owned();
+        for (from, to) in [
+            ("chrono::DateTime<chrono::Utc>", "String"),
+            ("chrono::NaiveDateTime", "String"),
+            ("chrono::NaiveDate", "String"),
+            ("i16", "int"),
+            ("i32", "int"),
+            ("i64", "int"),
+            ("f32", "float"),
+            ("f64", "float"),
+        ] {
+            line = line.replace(from, to);
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn a_folder_made_with_sqlite_migrates_postgres_to_the_same_logical_schema() {
+    let Some(pg) = common::postgres_db() else {
+        return;
+    };
+    let dir = tmpdir("both");
+    let sqlite = Db::open_in_memory().unwrap();
+    // Made and applied on SQLite, as a user starting out does.
+    let models = [shop::Customer::META, shop::Order::META];
+    step(&sqlite, &dir, &models, DiffOptions::default());
+    let models = [
+        shop::Customer::META,
+        shop::Order::META,
+        common::AllTypes::META,
+    ];
+    step(&sqlite, &dir, &models, DiffOptions::default());
+    // The same folder, on a fresh PostgreSQL database.
+    let all = Migrations::from_dir(&dir).unwrap();
+    assert_eq!(
+        pg.migrate(&all).unwrap(),
+        vec!["0001_initial", "0002_all_types"]
+    );
+    assert_eq!(
+        sqlite.applied_migrations().unwrap(),
+        pg.applied_migrations().unwrap()
+    );
+    let (lite, post) = (logical_schema(&sqlite), logical_schema(&pg));
+    assert!(lite.contains("pub struct Customer"), "{lite}");
+    assert!(lite.contains("max_length = 100"), "{lite}");
+    assert_eq!(lite, post);
+    // Rows round-trip on both, the same.
+    for db in [&sqlite, &*pg] {
+        let mut c = shop::Customer {
+            id: 0,
+            name: "Ada".into(),
+            email: "ada@example.com".into(),
+            active: true,
+            notes: None,
+        };
+        c.save(db).unwrap();
+        let mut o = shop::Order {
+            id: 0,
+            customer_id: c.id,
+            total: 12.5,
+        };
+        o.save(db).unwrap();
+        let mut a = common::new_all_types();
+        a.save(db).unwrap();
+    }
+    let read = |db: &Db| {
+        (
+            format!("{:?}", shop::Customer::objects().all(db).unwrap()),
+            format!("{:?}", shop::Order::objects().all(db).unwrap()),
+            common::AllTypes::objects().all(db).unwrap(),
+        )
+    };
+    assert_eq!(read(&sqlite), read(&pg));
+    assert_eq!(
+        read(&pg).2,
+        vec![{
+            let mut a = common::new_all_types();
+            a.id = read(&pg).2[0].id;
+            a
+        }]
+    );
+}
+
+#[test]
+fn two_programs_migrating_postgres_at_once_apply_each_migration_once() {
+    let Some(pg) = common::postgres_db() else {
+        return;
+    };
+    let url = common::postgres_url().unwrap();
+    let schema = match &q(&pg, "SELECT current_schema()::text")[..] {
+        [row] => match &row[..] {
+            [Value::Text(s)] => s.clone(),
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    };
+    let url = common::with_search_path(&url, &schema);
+    let migrations = Migrations::new(vec![
+        written_for_all(
+            "0001_initial",
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, x TEXT);",
+        ),
+        written_for_all("0002_rows", "INSERT INTO t (id, x) VALUES (1, 'once');"),
+        written_for_all("0003_slow", "SELECT pg_sleep(0.2);"),
+        written_for_all("0004_more", "INSERT INTO t (id, x) VALUES (2, 'twice');"),
+    ])
+    .unwrap();
+    let runs: Vec<Vec<String>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                s.spawn(|| {
+                    let db = Db::connect(&url).unwrap();
+                    db.migrate(&migrations).unwrap()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut applied: Vec<String> = runs.into_iter().flatten().collect();
+    applied.sort();
+    assert_eq!(
+        applied,
+        vec!["0001_initial", "0002_rows", "0003_slow", "0004_more"]
+    );
+    assert_eq!(
+        q(&pg, "SELECT x FROM t ORDER BY id"),
+        vec![vec![t("once")], vec![t("twice")]]
+    );
+    assert_eq!(history_of(&pg).len(), 4);
+}
+
+#[test]
+fn inspectdb_and_fake_initial_on_postgres() {
+    let Some(pg) = common::postgres_db() else {
+        return;
+    };
+    pg.execute_batch(
+        "CREATE TABLE \"Album\" (\"AlbumId\" integer PRIMARY KEY, \"Title\" varchar(160) NOT NULL, \"Price\" numeric(10, 2), score smallint DEFAULT '-1'::integer, note text DEFAULT 'it''s'::text, seen boolean NOT NULL DEFAULT true, artist_id bigint REFERENCES \"Album\" (\"AlbumId\"), code varchar(8) UNIQUE, released date, at timestamp with time zone DEFAULT now());
+         CREATE INDEX album_artist ON \"Album\" (artist_id);
+         CREATE TABLE plain (id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, data bytea, ratio double precision);",
+    )
+    .unwrap();
+    let source = query::migrations::inspectdb(&pg).unwrap();
+    for expected in [
+        "#[model(table = \"Album\")]\npub struct Album {",
+        "    #[field(column = \"AlbumId\", primary_key)]\n    pub album_id: i32,",
+        "    #[field(column = \"Title\", max_length = 160)]\n    pub title: String,",
+        "    pub price: Option<f64>,",
+        "    #[field(default = -1_i16)]\n    pub score: Option<i16>,",
+        "    #[field(default = \"it's\")]\n    pub note: Option<String>,",
+        "    #[field(default = true)]\n    pub seen: bool,",
+        "    // Foreign key to \"Album\", column \"AlbumId\".\n    #[field(db_index)]\n    pub artist_id: Option<i64>,",
+        "    #[field(max_length = 8, unique)]\n    pub code: Option<String>,",
+        "    pub released: Option<chrono::NaiveDate>,",
+        "    // DEFAULT \"now()\": not a literal the model can hold.\n    pub at: Option<chrono::DateTime<chrono::Utc>>,",
+        "pub struct Plain {\n    pub id: i64,\n    pub data: Option<Vec<u8>>,\n    pub ratio: Option<f64>,\n}",
+    ] {
+        assert!(source.contains(expected), "{expected}\nnot in\n{source}");
+    }
+    assert!(!source.contains("query_migrations"));
+    // Adopting it: the first migration of models matching the tables is
+    // recorded, not run.
+    let dir = tmpdir("pg-adopt");
+    make(
+        &dir,
+        &[inspected_plain::Plain::META],
+        DiffOptions::default(),
+    )
+    .unwrap();
+    let all = Migrations::from_dir(&dir).unwrap();
+    assert_eq!(
+        pg.fake_initial(&all).unwrap().as_deref(),
+        Some("0001_initial")
+    );
+    assert!(pg.migrate(&all).unwrap().is_empty());
+    assert_eq!(pg.applied_migrations().unwrap().len(), 1);
+}
+
+mod inspected_plain {
+    use query::prelude::*;
+    #[derive(Model, Debug)]
+    #[model(table = "plain")]
+    pub struct Plain {
+        pub id: i64,
+        pub data: Option<Vec<u8>>,
+        pub ratio: Option<f64>,
+    }
 }

@@ -1,31 +1,24 @@
-//! `migrate` and `showmigrations`: applying migrations and reading the history.
+//! `migrate` and `showmigrations`: applying migrations and reading the
+//! history, the same on every database.
+//!
+//! What this module decides is shared: which migrations are applied (the
+//! `query_migrations` history, checked against the files), which are
+//! pending, and what is refused before anything runs. How a migration runs
+//! is the backend's ([`Executor`]): `backend/sqlite/migrate.rs` and
+//! `backend/postgres/migrate.rs`.
 
+use crate::backend::Backend;
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::value::Value;
 
-use crate::backend::sqlite::schema as sqlite;
-
-use super::state::{SchemaState, TableState};
+use super::state::ColumnState;
 use super::{Migration, Migrations};
 
 /// The table that records applied migrations: name, checksum, time.
 pub const HISTORY_TABLE: &str = "query_migrations";
 
-const CREATE_HISTORY: &str = "CREATE TABLE IF NOT EXISTS \"query_migrations\" (\"name\" TEXT NOT NULL PRIMARY KEY, \"checksum\" TEXT NOT NULL, \"applied\" TEXT NOT NULL) STRICT";
-const INSERT_HISTORY: &str = "INSERT INTO \"query_migrations\" (\"name\", \"checksum\", \"applied\") VALUES (?1, ?2, strftime('%Y-%m-%d %H:%M:%f', 'now'))";
-const SELECT_HISTORY: &str =
-    "SELECT \"name\", \"checksum\" FROM \"query_migrations\" ORDER BY \"name\"";
-const FOREIGN_KEY_CHECK: &str = "PRAGMA foreign_key_check";
-const TRIGGERS: &str =
-    "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger' AND sql IS NOT NULL";
-// Table names are case-insensitive (for ASCII, as NOCASE): a trigger
-// declared `ON Item` is a trigger of `item`.
-const TABLE_TRIGGERS: &str = "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger' AND sql IS NOT NULL AND tbl_name = ?1 COLLATE NOCASE";
-const TABLE_EXISTS: &str =
-    "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1 COLLATE NOCASE)";
-const TRIGGER_EXISTS: &str =
-    "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?1)";
-const APPLIED: &str = "SELECT EXISTS (SELECT 1 FROM \"query_migrations\" WHERE \"name\" = ?1)";
+const SELECT_HISTORY: &str = "SELECT \"name\", \"checksum\" FROM \"query_migrations\"";
 
 /// A migration and whether this database has applied it: one line of
 /// `showmigrations`.
@@ -37,28 +30,76 @@ pub struct MigrationStatus {
     pub applied: bool,
 }
 
+/// How one backend runs migrations and reads what `migrate` needs to know.
+pub(crate) trait Executor {
+    /// Whether the history table exists.
+    fn history_exists(&self, db: &Db) -> Result<bool>;
+
+    /// An error if a transaction is open on `db` (a migration runs in a
+    /// transaction of its own).
+    fn refuse_transaction(&self, db: &Db) -> Result<()>;
+
+    /// An error if `m` can't run on this database, checked for every
+    /// pending migration before the first one runs.
+    fn check_runnable(&self, _m: &Migration) -> Result<()> {
+        Ok(())
+    }
+
+    /// The column names of `table`, in order; `None` if there is no such table.
+    fn table_columns(&self, db: &Db, table: &str) -> Result<Option<Vec<String>>>;
+
+    /// Whether tables have an implicit `rowid` (SQLite's), which `inspectdb`
+    /// makes the key of a table without one.
+    fn implicit_rowid(&self) -> bool {
+        false
+    }
+
+    /// Records `m` as applied without running it (`--fake-initial`),
+    /// creating the history table if needed.
+    fn record(&self, db: &Db, m: &Migration) -> Result<()>;
+
+    /// Runs `m` in a transaction of its own (creating the history table if
+    /// needed) and records it, unless a concurrent `migrate` already did;
+    /// returns whether it ran. `prev` is the migration before it.
+    fn apply(&self, db: &Db, m: &Migration, prev: Option<&Migration>) -> Result<bool>;
+}
+
+/// The executor of `db`'s backend.
+fn executor(db: &Db) -> Result<&'static dyn Executor> {
+    match db.backend() {
+        #[cfg(feature = "sqlite")]
+        Backend::Sqlite => Ok(&crate::backend::sqlite::migrate::SqliteExecutor),
+        #[cfg(feature = "postgres")]
+        Backend::Postgres => Ok(&crate::backend::postgres::migrate::PostgresExecutor),
+        // A `Db` exists only for a backend whose feature is on.
+        #[allow(unreachable_patterns)]
+        other => Err(Error::Migration(format!(
+            "migrations on {other:?} need its cargo feature"
+        ))),
+    }
+}
+
 impl Db {
     /// The applied migrations, `(name, checksum)`, by name; none when the
     /// history table does not exist yet.
     pub fn applied_migrations(&self) -> Result<Vec<(String, String)>> {
-        let conn = self.connection();
-        let exists: bool = conn
-            .query_row(
-                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)",
-                [HISTORY_TABLE],
-                |r| r.get(0),
-            )
-            .map_err(|e| Error::sqlite(e, "SELECT ... FROM sqlite_master"))?;
-        if !exists {
+        if !executor(self)?.history_exists(self)? {
             return Ok(Vec::new());
         }
-        let sql = SELECT_HISTORY;
-        let mut stmt = conn.prepare(sql).map_err(|e| Error::sqlite(e, sql))?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(|e| Error::sqlite(e, sql))?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(|e| Error::sqlite(e, sql))
+        let mut out = Vec::new();
+        for row in self.query(SELECT_HISTORY, &[])? {
+            match <[Value; 2]>::try_from(row) {
+                Ok([Value::Text(name), Value::Text(checksum)]) => out.push((name, checksum)),
+                _ => {
+                    return Err(Error::MigrationHistory(format!(
+                        "the `{HISTORY_TABLE}` table holds a row that is not a name and a checksum"
+                    )));
+                }
+            }
+        }
+        // By name, byte by byte, whatever the database's collation.
+        out.sort();
+        Ok(out)
     }
 
     /// Each migration and whether it is applied, for `showmigrations`.
@@ -81,21 +122,32 @@ impl Db {
 
     /// Applies the pending migrations in order and returns their names.
     ///
-    /// Each migration runs in its own transaction (`BEGIN IMMEDIATE`, so two
-    /// programs migrating one database at once apply each migration once),
-    /// with foreign keys off (as SQLite's table rebuild needs; the pragma has
-    /// no effect inside a transaction, so it is set around it) and `PRAGMA
-    /// foreign_key_check` before the commit. The triggers of a rebuilt table
-    /// are recreated (read right before its `DROP TABLE`), and a migration
-    /// that loses a trigger some other way than `DROP TRIGGER` is refused.
-    /// Since a rebuild recreates a table from the state the previous
-    /// migration recorded, a migration that rebuilds a table the database
-    /// has differently (a column, a foreign key, a `CHECK`, `COLLATE`, or an
-    /// index the state does not know) is refused before anything runs, with
-    /// an error naming the table and the differences. Each migration is recorded in the `query_migrations`
-    /// table with a checksum of its file. A failing migration is rolled back
-    /// completely: [`Error::MigrationFailed`] names it and the statement, and
-    /// the migrations before it stay applied.
+    /// Each migration runs in its own transaction and is recorded in the
+    /// `query_migrations` table with a checksum of its file. A failing
+    /// migration is rolled back completely: [`Error::MigrationFailed`]
+    /// names it and the statement, and the migrations before it stay
+    /// applied. Two programs migrating one database at once apply each
+    /// migration once.
+    ///
+    /// On SQLite the transaction is `BEGIN IMMEDIATE` (the write lock
+    /// first), with foreign keys off (as SQLite's table rebuild needs; the
+    /// pragma has no effect inside a transaction, so it is set around it)
+    /// and `PRAGMA foreign_key_check` before the commit. The triggers of a
+    /// rebuilt table are recreated (read right before its `DROP TABLE`),
+    /// and a migration that loses a trigger some other way than `DROP
+    /// TRIGGER` is refused. Since a rebuild recreates a table from the
+    /// state the previous migration recorded, a migration that rebuilds a
+    /// table the database has differently (a column, a foreign key, a
+    /// `CHECK`, `COLLATE`, or an index the state does not know) is refused
+    /// before anything runs, with an error naming the table and the
+    /// differences.
+    ///
+    /// On PostgreSQL, where DDL is transactional and every change is an
+    /// `ALTER TABLE`, each migration's transaction first takes a
+    /// transaction-level advisory lock for the schema (`current_schema()`),
+    /// so concurrent `migrate`s wait for each other. A migration file
+    /// without `-- @sql` sections (written by the previous version of this
+    /// crate, for SQLite only) is refused before anything runs.
     ///
     /// A history that disagrees with the files (an applied migration whose
     /// file was edited or removed, or one applied out of order) is refused
@@ -103,11 +155,8 @@ impl Db {
     /// inside a transaction is an error.
     pub fn migrate(&self, migrations: &Migrations) -> Result<Vec<String>> {
         migrations.check()?;
-        if !self.connection().is_autocommit() {
-            return Err(Error::Migration(
-                "migrate can't run inside a transaction: it turns foreign keys off around each migration, which SQLite ignores inside one".into(),
-            ));
-        }
+        let executor = executor(self)?;
+        executor.refuse_transaction(self)?;
         // The history is checked before anything is written, even the
         // history table: a refused database is left as it was.
         let applied = self.applied_migrations()?;
@@ -115,12 +164,24 @@ impl Db {
         if n == migrations.len() {
             return Ok(Vec::new());
         }
-        self.execute_batch(CREATE_HISTORY)?;
-        let mut done = Vec::new();
         let list: Vec<&Migration> = migrations.iter().collect();
+        let backend = self.backend();
+        for m in &list[n..] {
+            executor.check_runnable(m)?;
+            let statements = m.statements_for(backend);
+            if let Some(sql) = statements.iter().find(|s| is_transaction_control(s)) {
+                return Err(Error::MigrationFailed {
+                    migration: m.name().to_owned(),
+                    source: Box::new(Error::Migration(format!(
+                        "`{sql}`: a migration runs in a transaction of its own; remove this statement"
+                    ))),
+                });
+            }
+        }
+        let mut done = Vec::new();
         for (k, m) in list.iter().enumerate().skip(n) {
             let prev = k.checked_sub(1).map(|p| list[p]);
-            if self.apply_one(m, prev)? {
+            if executor.apply(self, m, prev)? {
                 done.push(m.name().to_owned());
             }
         }
@@ -136,11 +197,12 @@ impl Db {
     /// or none of the tables exist; returns the migration's name when it was
     /// recorded. The tables must exist with exactly the migration's columns
     /// (by name; types, constraints and indexes are not compared, so review
-    /// that the models match the database; a later rebuild of a table
-    /// refuses to run if they do not). Some tables existing and others not,
-    /// or a column more or less, is an error.
+    /// that the models match the database; on SQLite a later rebuild of a
+    /// table refuses to run if they do not). Some tables existing and
+    /// others not, or a column more or less, is an error.
     pub fn fake_initial(&self, migrations: &Migrations) -> Result<Option<String>> {
         migrations.check()?;
+        let executor = executor(self)?;
         let Some(first) = migrations.iter().next() else {
             return Ok(None);
         };
@@ -150,19 +212,32 @@ impl Db {
         let state = first.state()?;
         let mut present = Vec::new();
         let mut missing = Vec::new();
-        for table in state.tables.keys() {
-            let exists: bool = self
-                .connection()
-                .query_row(
-                    "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)",
-                    [table],
-                    |r| r.get(0),
-                )
-                .map_err(|e| Error::sqlite(e, "SELECT ... FROM sqlite_master"))?;
-            if exists {
-                present.push(table.as_str());
-            } else {
-                missing.push(table.as_str());
+        let mut differences = Vec::new();
+        for table in state.tables.values() {
+            let Some(real) = executor.table_columns(self, &table.name)? else {
+                missing.push(table.name.as_str());
+                continue;
+            };
+            present.push(table.name.as_str());
+            // The columns must be the models' columns: a later rebuild
+            // recreates each table from the record.
+            for c in &real {
+                if !table.columns.iter().any(|x| x.name.eq_ignore_ascii_case(c)) {
+                    differences.push(format!(
+                        "`{}` has a column `{c}` the migration does not",
+                        table.name
+                    ));
+                }
+            }
+            for c in &table.columns {
+                let found = real.iter().any(|r| r.eq_ignore_ascii_case(&c.name));
+                let rowid = executor.implicit_rowid() && implicit_rowid(c, &real);
+                if !found && !rowid {
+                    differences.push(format!(
+                        "`{}` has no column `{}`, which the migration has",
+                        table.name, c.name
+                    ));
+                }
             }
         }
         if present.is_empty() {
@@ -176,38 +251,6 @@ impl Db {
                 missing.join(", ")
             )));
         }
-        // The columns must be the models' columns: a later rebuild recreates
-        // each table from the record.
-        let mut differences = Vec::new();
-        for table in state.tables.values() {
-            let sql = "SELECT name FROM pragma_table_xinfo(?1) ORDER BY cid";
-            let mut stmt = self
-                .connection()
-                .prepare(sql)
-                .map_err(|e| Error::sqlite(e, sql))?;
-            let real: Vec<String> = stmt
-                .query_map([&table.name], |r| r.get(0))
-                .and_then(|rows| rows.collect::<rusqlite::Result<_>>())
-                .map_err(|e| Error::sqlite(e, sql))?;
-            for c in &real {
-                if !table.columns.iter().any(|x| x.name.eq_ignore_ascii_case(c)) {
-                    differences.push(format!(
-                        "`{}` has a column `{c}` the migration does not",
-                        table.name
-                    ));
-                }
-            }
-            for c in &table.columns {
-                if !real.iter().any(|r| r.eq_ignore_ascii_case(&c.name))
-                    && !implicit_rowid(c, &real)
-                {
-                    differences.push(format!(
-                        "`{}` has no column `{}`, which the migration has",
-                        table.name, c.name
-                    ));
-                }
-            }
-        }
         if !differences.is_empty() {
             return Err(Error::Migration(format!(
                 "can't fake {}: its tables exist but differ from the database: {}; make the models match the tables (inspectdb writes them) and run makemigrations again",
@@ -215,258 +258,14 @@ impl Db {
                 differences.join("; ")
             )));
         }
-        self.execute_batch(CREATE_HISTORY)?;
-        self.connection()
-            .execute(INSERT_HISTORY, (first.name(), first.checksum()))
-            .map_err(|e| Error::sqlite(e, INSERT_HISTORY))?;
+        executor.record(self, first)?;
         Ok(Some(first.name().to_owned()))
     }
-
-    /// Applies one migration unless a concurrent `migrate` already did;
-    /// returns whether it ran.
-    fn apply_one(&self, m: &Migration, prev: Option<&Migration>) -> Result<bool> {
-        let conn = self.connection();
-        let statements = m.statements();
-        if let Some(sql) = statements.iter().find(|s| is_transaction_control(s)) {
-            return Err(Error::MigrationFailed {
-                migration: m.name().to_owned(),
-                source: Box::new(Error::Migration(format!(
-                    "`{sql}`: a migration runs in a transaction of its own, and turns foreign keys off around it; remove this statement"
-                ))),
-            });
-        }
-        let failed = |sql: &str, source: rusqlite::Error| Error::MigrationFailed {
-            migration: m.name().to_owned(),
-            source: Box::new(Error::sqlite(source, sql)),
-        };
-        // Step 1 of SQLite's rebuild procedure: foreign keys off, outside
-        // the transaction (inside one, the pragma does nothing).
-        let fk: bool = conn
-            .pragma_query_value(None, "foreign_keys", |r| r.get(0))
-            .map_err(|e| failed("PRAGMA foreign_keys", e))?;
-        if fk {
-            conn.pragma_update(None, "foreign_keys", false)
-                .map_err(|e| failed("PRAGMA foreign_keys = OFF", e))?;
-        }
-        let legacy: bool = conn
-            .pragma_query_value(None, "legacy_alter_table", |r| r.get(0))
-            .map_err(|e| failed("PRAGMA legacy_alter_table", e))?;
-        let result = self.run_in_transaction(m, prev, &statements);
-        // A failed rebuild may have stopped between its two pragmas.
-        let result = conn
-            .pragma_update(None, "legacy_alter_table", legacy)
-            .map_err(|e| failed("PRAGMA legacy_alter_table", e))
-            .and(result);
-        if fk {
-            let restored = conn
-                .pragma_update(None, "foreign_keys", true)
-                .map_err(|e| failed("PRAGMA foreign_keys = ON", e));
-            result.and_then(|ran| restored.map(|()| ran))
-        } else {
-            result
-        }
-    }
-
-    /// `BEGIN IMMEDIATE` (the write lock first, so two `migrate`s at once
-    /// run each migration once), the statements, the foreign key check, the
-    /// history row, `COMMIT`; `ROLLBACK` on any error.
-    fn run_in_transaction(
-        &self,
-        m: &Migration,
-        prev: Option<&Migration>,
-        statements: &[String],
-    ) -> Result<bool> {
-        let conn = self.connection();
-        let failed = |sql: &str, source: rusqlite::Error| Error::MigrationFailed {
-            migration: m.name().to_owned(),
-            source: Box::new(Error::sqlite(source, sql)),
-        };
-        conn.execute_batch("BEGIN IMMEDIATE")
-            .map_err(|e| failed("BEGIN IMMEDIATE", e))?;
-        let body = || -> Result<bool> {
-            let done: bool = conn
-                .query_row(APPLIED, [m.name()], |r| r.get(0))
-                .map_err(|e| failed(APPLIED, e))?;
-            if done {
-                return Ok(false);
-            }
-            check_rebuilt_tables(conn, m, prev, statements)?;
-            let triggers_of = |sql: &str, arg: Option<&str>| {
-                let mut stmt = conn.prepare(sql).map_err(|e| failed(sql, e))?;
-                let params: Vec<&str> = arg.into_iter().collect();
-                stmt.query_map(rusqlite::params_from_iter(params), |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                })
-                .and_then(|rows| rows.collect::<rusqlite::Result<Vec<(String, String, String)>>>())
-                .map_err(|e| failed(sql, e))
-            };
-            let trigger_exists = |name: &str| -> Result<bool> {
-                conn.query_row(TRIGGER_EXISTS, [name], |r| r.get(0))
-                    .map_err(|e| failed(TRIGGER_EXISTS, e))
-            };
-            // Every trigger before the migration, to check none is lost.
-            let before = triggers_of(TRIGGERS, None)?;
-            // Step 3 of SQLite's rebuild procedure: the triggers of a table,
-            // which `DROP TABLE` drops with it, read right before the drop
-            // (an earlier statement may have renamed the table).
-            let mut dropped: Vec<(String, String, String)> = Vec::new();
-            for sql in statements {
-                if let Some(table) = sqlite::dropped_table(sql) {
-                    dropped.extend(triggers_of(TABLE_TRIGGERS, Some(&table))?);
-                }
-                conn.execute_batch(sql).map_err(|e| failed(sql, e))?;
-                // Step 8: recreate the rebuilt table's triggers.
-                let Some(table) = sqlite::rebuilt_table(sql) else {
-                    continue;
-                };
-                let (mine, others): (Vec<_>, Vec<_>) = dropped
-                    .into_iter()
-                    .partition(|(_, t, _)| t.eq_ignore_ascii_case(&table));
-                dropped = others;
-                for (name, _, trigger_sql) in mine {
-                    if !trigger_exists(&name)? {
-                        conn.execute_batch(&trigger_sql)
-                            .map_err(|e| failed(&trigger_sql, e))?;
-                    }
-                }
-            }
-            // A trigger whose table is still there must still be there,
-            // unless the migration drops triggers itself.
-            let drops_triggers = statements.iter().any(|s| {
-                let mut words = s.split_whitespace();
-                words.next().is_some_and(|w| w.eq_ignore_ascii_case("DROP"))
-                    && words
-                        .next()
-                        .is_some_and(|w| w.eq_ignore_ascii_case("TRIGGER"))
-            });
-            if !drops_triggers {
-                for (name, table, _) in &before {
-                    let table_exists: bool = conn
-                        .query_row(TABLE_EXISTS, [table], |r| r.get(0))
-                        .map_err(|e| failed(TABLE_EXISTS, e))?;
-                    if table_exists && !trigger_exists(name)? {
-                        return Err(Error::MigrationFailed {
-                            migration: m.name().to_owned(),
-                            source: Box::new(Error::Migration(format!(
-                                "the trigger `{name}` on `{table}` would be lost: the migration dropped it without a `DROP TRIGGER`"
-                            ))),
-                        });
-                    }
-                }
-            }
-            let mut stmt = conn
-                .prepare(FOREIGN_KEY_CHECK)
-                .map_err(|e| failed(FOREIGN_KEY_CHECK, e))?;
-            let broken = stmt
-                .query_map([], |r| {
-                    Ok(format!(
-                        "a row of `{}` (rowid {}) references a missing row of `{}`",
-                        r.get::<_, String>(0)?,
-                        r.get::<_, Option<i64>>(1)?
-                            .map_or_else(|| "?".to_owned(), |i| i.to_string()),
-                        r.get::<_, String>(2)?
-                    ))
-                })
-                .and_then(|rows| rows.collect::<rusqlite::Result<Vec<String>>>())
-                .map_err(|e| failed(FOREIGN_KEY_CHECK, e))?;
-            if let Some(first) = broken.first() {
-                return Err(Error::MigrationFailed {
-                    migration: m.name().to_owned(),
-                    source: Box::new(Error::Migration(format!(
-                        "`{FOREIGN_KEY_CHECK}` found {} foreign key violation(s), for example {first}",
-                        broken.len()
-                    ))),
-                });
-            }
-            conn.execute(INSERT_HISTORY, (m.name(), m.checksum()))
-                .map_err(|e| failed(INSERT_HISTORY, e))?;
-            Ok(true)
-        };
-        match body() {
-            Ok(true) => match conn.execute_batch("COMMIT") {
-                Ok(()) => Ok(true),
-                Err(e) => {
-                    let _ = conn.execute_batch("ROLLBACK");
-                    Err(failed("COMMIT", e))
-                }
-            },
-            Ok(false) => {
-                let _ = conn.execute_batch("ROLLBACK");
-                Ok(false)
-            }
-            Err(e) => {
-                // SQLite may have rolled back already (a full disk); then
-                // there is no transaction left to end.
-                if !conn.is_autocommit() {
-                    conn.execute_batch("ROLLBACK")
-                        .map_err(|e| failed("ROLLBACK", e))?;
-                }
-                Err(e)
-            }
-        }
-    }
 }
 
-/// Before a migration that rebuilds tables runs: each table it rebuilds must
-/// be exactly what the state before it (the previous migration's) records,
-/// since a rebuild recreates the table from that state. A column, a foreign
-/// key, a constraint or an index the state does not know would be lost.
-fn check_rebuilt_tables(
-    conn: &rusqlite::Connection,
-    m: &Migration,
-    prev: Option<&Migration>,
-    statements: &[String],
-) -> Result<()> {
-    // The tables rebuilt, by their name before this migration.
-    let mut renames: Vec<(String, String)> = Vec::new();
-    let mut rebuilt: Vec<String> = Vec::new();
-    for sql in statements {
-        if let Some(pair) = sqlite::renamed_table(sql) {
-            renames.push(pair);
-        } else if let Some(mut table) = sqlite::rebuilt_table(sql) {
-            for (old, new) in renames.iter().rev() {
-                if *new == table {
-                    table.clone_from(old);
-                }
-            }
-            if !rebuilt.contains(&table) {
-                rebuilt.push(table);
-            }
-        }
-    }
-    if rebuilt.is_empty() {
-        return Ok(());
-    }
-    let before = match prev {
-        Some(p) => p.state()?,
-        None => SchemaState::default(),
-    };
-    for name in &rebuilt {
-        let Some(expected) = before.tables.get(name) else {
-            continue;
-        };
-        let diffs = table_drift(conn, expected).map_err(|e| Error::MigrationFailed {
-            migration: m.name().to_owned(),
-            source: Box::new(Error::sqlite(e, "PRAGMA table_xinfo ...")),
-        })?;
-        if !diffs.is_empty() {
-            return Err(Error::MigrationFailed {
-                migration: m.name().to_owned(),
-                source: Box::new(Error::Migration(format!(
-                    "the table `{name}` is not what the migrations recorded{}, and this migration rebuilds it from that record, which would lose the difference: {}. Nothing was applied: make the table and the models agree first (a migration of your own, or models that say what the table has)",
-                    prev.map(|p| format!(" (in {})", p.name()))
-                        .unwrap_or_default(),
-                    diffs.join("; ")
-                ))),
-            });
-        }
-    }
-    Ok(())
-}
-
-/// Whether `c` is the key `inspectdb` gives a table without one: SQLite's
-/// implicit rowid, which is no column of `real`.
-fn implicit_rowid(c: &super::state::ColumnState, real: &[String]) -> bool {
+/// Whether `c` is the key `inspectdb` gives a SQLite table without one:
+/// SQLite's implicit rowid, which is no column of `real`.
+pub(crate) fn implicit_rowid(c: &ColumnState, real: &[String]) -> bool {
     c.primary_key
         && ["rowid", "oid", "_rowid_"]
             .iter()
@@ -474,225 +273,8 @@ fn implicit_rowid(c: &super::state::ColumnState, real: &[String]) -> bool {
         && !real.iter().any(|r| r.eq_ignore_ascii_case(&c.name))
 }
 
-/// The words of `sql` that say what a table has beyond its columns and
-/// indexes, outside quotes and comments, uppercased.
-fn constraint_words(sql: &str) -> Vec<String> {
-    const WORDS: &[&str] = &[
-        "CHECK",
-        "COLLATE",
-        "REFERENCES",
-        "GENERATED",
-        "AUTOINCREMENT",
-        "WITHOUT",
-        "CONFLICT",
-    ];
-    let mut out = Vec::new();
-    let mut word = String::new();
-    let mut chars = sql.chars().peekable();
-    let mut flush = |word: &mut String| {
-        let w = word.to_ascii_uppercase();
-        if WORDS.contains(&w.as_str()) {
-            out.push(w);
-        }
-        word.clear();
-    };
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' | '"' | '`' | '[' => {
-                flush(&mut word);
-                let close = if c == '[' { ']' } else { c };
-                for d in chars.by_ref() {
-                    if d == close {
-                        break;
-                    }
-                }
-            }
-            '-' if chars.peek() == Some(&'-') => {
-                flush(&mut word);
-                for d in chars.by_ref() {
-                    if d == '\n' {
-                        break;
-                    }
-                }
-            }
-            c if c.is_ascii_alphanumeric() || c == '_' => word.push(c),
-            _ => flush(&mut word),
-        }
-    }
-    flush(&mut word);
-    out.sort();
-    out
-}
-
-/// How the real table differs from `expected`, one phrase per difference.
-fn table_drift(
-    conn: &rusqlite::Connection,
-    expected: &TableState,
-) -> rusqlite::Result<Vec<String>> {
-    let table = expected.name.as_str();
-    let mut out = Vec::new();
-    let sql: Option<String> = conn
-        .query_row(
-            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1 COLLATE NOCASE",
-            [table],
-            |r| r.get(0),
-        )
-        .ok();
-    let Some(sql) = sql else {
-        return Ok(vec!["the table does not exist".to_owned()]);
-    };
-    let has = |names: &[String], n: &str| names.iter().any(|x| x.eq_ignore_ascii_case(n));
-    // Columns.
-    let mut stmt =
-        conn.prepare("SELECT name, hidden, pk FROM pragma_table_xinfo(?1) ORDER BY cid")?;
-    let cols: Vec<(String, i64, i64)> = stmt
-        .query_map([table], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    let real: Vec<String> = cols.iter().map(|c| c.0.clone()).collect();
-    let wanted: Vec<String> = expected.columns.iter().map(|c| c.name.clone()).collect();
-    for (name, hidden, _) in &cols {
-        if !has(&wanted, name) {
-            out.push(format!(
-                "column `{name}` is not in the record (its values would be lost)"
-            ));
-        } else if *hidden != 0 {
-            out.push(format!("column `{name}` is generated"));
-        }
-    }
-    // A table without a key, adopted with `inspectdb`, has its rowid as key.
-    let rowid_key =
-        expected.columns.iter().any(|c| implicit_rowid(c, &real)) && cols.iter().all(|c| c.2 == 0);
-    for c in &expected.columns {
-        let tolerated = rowid_key && implicit_rowid(c, &real);
-        if !tolerated && !has(&real, &c.name) {
-            out.push(format!("the recorded column `{}` is missing", c.name));
-        }
-    }
-    let mut real_pk: Vec<String> = cols
-        .iter()
-        .filter(|c| c.2 > 0)
-        .map(|c| c.0.to_ascii_lowercase())
-        .collect();
-    let mut wanted_pk: Vec<String> = expected
-        .columns
-        .iter()
-        .filter(|c| c.primary_key)
-        .map(|c| c.name.to_ascii_lowercase())
-        .collect();
-    real_pk.sort();
-    wanted_pk.sort();
-    if real_pk != wanted_pk && !rowid_key {
-        out.push(format!(
-            "the primary key is ({}), not ({})",
-            real_pk.join(", "),
-            wanted_pk.join(", ")
-        ));
-    }
-    // Foreign keys: the state has none.
-    let mut stmt = conn
-        .prepare("SELECT \"from\", \"table\" FROM pragma_foreign_key_list(?1) ORDER BY id, seq")?;
-    let fks: Vec<(String, String)> = stmt
-        .query_map([table], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    for (from, to) in fks {
-        out.push(format!(
-            "column `{from}` REFERENCES `{to}`, a foreign key the record does not have"
-        ));
-    }
-    // Indexes: those of CREATE INDEX by name, UNIQUE constraints by columns.
-    let mut stmt = conn.prepare(
-        "SELECT name, \"unique\", origin, partial FROM pragma_index_list(?1) ORDER BY name",
-    )?;
-    let indexes: Vec<(String, bool, String, bool)> = stmt
-        .query_map([table], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut index_columns =
-        conn.prepare("SELECT name FROM pragma_index_info(?1) ORDER BY seqno")?;
-    let mut real_uniques: Vec<String> = Vec::new();
-    let mut seen: Vec<String> = Vec::new();
-    for (name, unique, origin, partial) in &indexes {
-        let columns: Vec<Option<String>> = index_columns
-            .query_map([name], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        let columns: Vec<String> = columns
-            .into_iter()
-            .map(|c| {
-                c.unwrap_or_else(|| "<expression>".to_owned())
-                    .to_ascii_lowercase()
-            })
-            .collect();
-        match origin.as_str() {
-            "pk" => {}
-            "u" => real_uniques.push(columns.join(", ")),
-            _ => {
-                let matching = expected
-                    .indexes
-                    .values()
-                    .find(|i| i.name.eq_ignore_ascii_case(name));
-                seen.push(name.to_ascii_lowercase());
-                match matching {
-                    None => out.push(format!(
-                        "index `{name}` is not in the record (it would be dropped)"
-                    )),
-                    Some(i) => {
-                        let want: Vec<String> =
-                            i.columns.iter().map(|c| c.to_ascii_lowercase()).collect();
-                        if i.unique != *unique || want != columns || *partial {
-                            out.push(format!("index `{name}` differs from the record"));
-                        }
-                    }
-                }
-            }
-        }
-    }
-    for i in expected.indexes.values() {
-        if !seen.contains(&i.name.to_ascii_lowercase()) {
-            out.push(format!("the recorded index `{}` is missing", i.name));
-        }
-    }
-    let mut wanted_uniques: Vec<String> = expected
-        .columns
-        .iter()
-        .filter(|c| c.unique && !c.primary_key)
-        .map(|c| c.name.to_ascii_lowercase())
-        .collect();
-    real_uniques.sort();
-    wanted_uniques.sort();
-    if real_uniques != wanted_uniques {
-        out.push(format!(
-            "its UNIQUE constraints are on ({}), the record's on ({})",
-            real_uniques.join("; "),
-            wanted_uniques.join("; ")
-        ));
-    }
-    // CHECK, COLLATE, ...: what the pragmas do not show.
-    let real_words = constraint_words(&sql);
-    let mut wanted_words = constraint_words(&sqlite::create_table(expected, table, false));
-    if rowid_key {
-        wanted_words.retain(|w| w != "AUTOINCREMENT");
-    }
-    if real_words != wanted_words {
-        out.push(format!(
-            "its definition has {} where the record has {}",
-            if real_words.is_empty() {
-                "none of CHECK, COLLATE, REFERENCES, ...".to_owned()
-            } else {
-                real_words.join(" ")
-            },
-            if wanted_words.is_empty() {
-                "none".to_owned()
-            } else {
-                wanted_words.join(" ")
-            }
-        ));
-    }
-    Ok(out)
-}
-
 /// Whether `sql` begins or ends a transaction, which a migration must not.
-fn is_transaction_control(sql: &str) -> bool {
+pub(crate) fn is_transaction_control(sql: &str) -> bool {
     let word: String = sql
         .trim_start()
         .chars()

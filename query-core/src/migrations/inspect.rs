@@ -1,18 +1,57 @@
-//! `inspectdb`: Rust model source from an existing SQLite database.
+//! `inspectdb`: Rust model source from an existing database.
+//!
+//! Each backend reads its catalog into [`InspectedTable`]s
+//! (`backend/sqlite/inspect.rs`, `backend/postgres/inspect.rs`): the
+//! columns with the Rust type Django's `inspectdb` would choose for their
+//! database type, nullability, keys, uniqueness, indexes, lengths and simple
+//! defaults. Writing the source from them is shared, here.
 
 use std::fmt::Write as _;
 
+use crate::backend::Backend;
 use crate::db::Db;
 use crate::error::{Error, Result};
 
-use super::apply::HISTORY_TABLE;
+/// A table as a backend's catalog describes it, for `inspectdb`.
+#[derive(Debug, Default)]
+pub(crate) struct InspectedTable {
+    /// The table's name.
+    pub name: String,
+    /// Why no model is written for it (a virtual table), if so.
+    pub skipped: Option<String>,
+    /// The columns, in order.
+    pub columns: Vec<InspectedColumn>,
+    /// What the model can't express (an index of several columns, ...).
+    pub notes: Vec<String>,
+    /// How many columns the primary key has.
+    pub key_columns: usize,
+    /// The field written when the table has no primary key (SQLite's
+    /// `rowid`), with its comment; `None` on a database without one.
+    pub implicit_key: Option<(&'static str, &'static str)>,
+}
 
-struct Col {
-    name: String,
-    decl: String,
-    not_null: bool,
-    pk: i64,
-    default: Option<String>,
+/// A column as a backend's catalog describes it.
+#[derive(Debug, Default)]
+pub(crate) struct InspectedColumn {
+    /// The column's name.
+    pub name: String,
+    /// The Rust type of its field (without `Option`).
+    pub rust_type: &'static str,
+    /// Whether it allows NULL.
+    pub nullable: bool,
+    /// Whether it is (part of) the primary key.
+    pub primary_key: bool,
+    /// A length limit, for text.
+    pub max_length: Option<u32>,
+    /// A single-column UNIQUE constraint or index.
+    pub unique: bool,
+    /// A single-column non-unique index.
+    pub db_index: bool,
+    /// Its default: `Ok` with a Rust expression when it is a literal the
+    /// model can hold, `Err` with the SQL when it is not.
+    pub default: Option<std::result::Result<String, String>>,
+    /// Comments for the reader: a foreign key, a type to check.
+    pub comments: Vec<String>,
 }
 
 /// Rust keywords a field can't be named without `r#`.
@@ -102,253 +141,101 @@ fn struct_name(table: &str) -> String {
     out
 }
 
-fn rust_string(s: &str) -> String {
+pub(crate) fn rust_string(s: &str) -> String {
     format!("{s:?}")
 }
 
-/// Finds `N` in `length("col") <= N` (or without quotes) in a table's SQL.
-fn max_length_check(sql: &str, column: &str) -> Option<u32> {
-    let quoted = format!("length(\"{}\")", column.replace('"', "\"\""));
-    let bare = format!("length({column})");
-    let lower = sql.to_ascii_lowercase();
-    for pat in [quoted, bare] {
-        let pat = pat.to_ascii_lowercase();
-        if let Some(at) = lower.find(&pat) {
-            let rest = lower[at + pat.len()..].trim_start();
-            let rest = rest.strip_prefix("<=")?.trim_start();
-            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-            return digits.parse().ok();
-        }
-    }
-    None
-}
-
-/// Whether the table's SQL has `CHECK ("col" IN (0, 1))`.
-fn boolean_check(sql: &str, column: &str) -> bool {
-    let compact: String = sql
-        .to_ascii_lowercase()
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    let col = column.to_ascii_lowercase().replace('"', "\"\"");
-    compact.contains(&format!("\"{col}\"in(0,1)")) || compact.contains(&format!("({col}in(0,1)"))
-}
-
-/// The Rust type for a declared SQL type, by SQLite's affinity rules, plus
-/// `VARCHAR(N)`'s `N`.
-fn rust_type(decl: &str, boolean: bool) -> (&'static str, Option<u32>, Option<&'static str>) {
-    let upper = decl.to_ascii_uppercase();
-    let size = upper
-        .split_once('(')
-        .and_then(|(_, r)| r.split([')', ',']).next())
-        .and_then(|n| n.trim().parse::<u32>().ok());
-    if boolean || upper.starts_with("BOOL") {
-        ("bool", None, None)
-    } else if upper.contains("INT") {
-        ("i64", None, None)
-    } else if upper.contains("CHAR") || upper.contains("CLOB") || upper.contains("TEXT") {
-        ("String", size.filter(|n| *n > 0), None)
-    } else if upper.contains("BLOB") || upper.is_empty() {
-        (
-            "Vec<u8>",
-            None,
-            upper.is_empty().then_some(
-                "no declared type, so SQLite stores any value here, but a `Vec<u8>` field reads only BLOBs: a row holding text or a number fails to load; give the column a type or change the field's",
-            ),
-        )
-    } else if upper.contains("REAL") || upper.contains("FLOA") || upper.contains("DOUB") {
-        ("f64", None, None)
-    } else if upper.starts_with("DATETIME") || upper.starts_with("TIMESTAMP") {
-        ("chrono::NaiveDateTime", None, None)
-    } else if upper.starts_with("DATE") {
-        ("chrono::NaiveDate", None, None)
-    } else {
-        ("f64", None, Some("NUMERIC affinity: check the type"))
-    }
-}
-
-/// A column default as a Rust expression for `#[field(default = ..)]`, when
-/// it is a plain literal.
-fn default_expr(sql: &str, ty: &str) -> Option<String> {
-    let s = sql.trim();
-    if s.eq_ignore_ascii_case("NULL") {
-        return None;
-    }
-    if let Some(inner) = s.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')) {
-        return (ty == "String").then(|| rust_string(&inner.replace("''", "'")));
-    }
-    match ty {
-        "i64" => s.parse::<i64>().ok().map(|i| format!("{i}_i64")),
-        "f64" => s.parse::<f64>().ok().filter(|r| r.is_finite()).map(|r| {
-            let t = format!("{r:?}");
-            format!("{t}_f64")
-        }),
-        "bool" => match s {
-            "0" => Some("false".into()),
-            "1" => Some("true".into()),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-fn query_strings<const N: usize>(
-    db: &Db,
-    sql: &str,
-    arg: &str,
-) -> Result<Vec<[Option<String>; N]>> {
-    let conn = db.connection();
-    let mut stmt = conn.prepare(sql).map_err(|e| Error::sqlite(e, sql))?;
-    let rows = stmt
-        .query_map([arg], |r| {
-            let mut out: [Option<String>; N] = std::array::from_fn(|_| None);
-            for (i, slot) in out.iter_mut().enumerate() {
-                let v: rusqlite::types::Value = r.get(i)?;
-                *slot = match v {
-                    rusqlite::types::Value::Null => None,
-                    rusqlite::types::Value::Integer(i) => Some(i.to_string()),
-                    rusqlite::types::Value::Real(f) => Some(f.to_string()),
-                    rusqlite::types::Value::Text(t) => Some(t),
-                    rusqlite::types::Value::Blob(_) => None,
-                };
-            }
-            Ok(out)
-        })
-        .map_err(|e| Error::sqlite(e, sql))?;
-    rows.collect::<rusqlite::Result<Vec<_>>>()
-        .map_err(|e| Error::sqlite(e, sql))
-}
-
 /// `inspectdb`: Rust source of one `#[derive(Model)]` struct per table of
-/// `db` (SQLite's own tables and the migration history excepted).
+/// `db` (the database's own tables and the migration history excepted).
 ///
-/// Columns get the Rust type of their declared type (by SQLite's affinity
-/// rules), `Option<T>` when they allow NULL, and the attributes that say the
-/// rest: `column` when the field's name differs, `primary_key`, `unique`,
-/// `db_index`, `max_length` (from `VARCHAR(N)` or a `CHECK (length(c) <= N)`)
-/// and `default` for a literal default. A foreign key becomes its integer
-/// column with a comment naming the table it references; what the crate
-/// can't express is said in a comment. Review the output before using it.
+/// Columns get the Rust type Django's `inspectdb` gives their database
+/// type (on SQLite, by its affinity rules; on PostgreSQL, `smallint` is
+/// `i16`, `integer` `i32`, `bigint` `i64`, `real` `f32`, `double
+/// precision` `f64`, `varchar(n)` and `text` `String`, `bytea` `Vec<u8>`,
+/// `date`, `timestamp` and `timestamp with time zone` chrono's types),
+/// `Option<T>` when they allow NULL, and the attributes that say the rest:
+/// `column` when the field's name differs, `primary_key`, `unique`,
+/// `db_index`, `max_length` (from `varchar(n)` or, on SQLite, a `CHECK
+/// (length(c) <= N)`) and `default` for a literal default. A foreign key
+/// becomes its integer column with a comment naming the table it
+/// references; what the crate can't express is said in a comment. On
+/// PostgreSQL the tables are those of the connection's current schema.
+/// Review the output before using it.
 pub fn inspectdb(db: &Db) -> Result<String> {
-    let tables = query_strings::<2>(
-        db,
-        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name <> ?1 ORDER BY name",
-        HISTORY_TABLE,
-    )?;
+    let tables = match db.backend() {
+        #[cfg(feature = "sqlite")]
+        Backend::Sqlite => crate::backend::sqlite::inspect::tables(db)?,
+        #[cfg(feature = "postgres")]
+        Backend::Postgres => crate::backend::postgres::inspect::tables(db)?,
+        #[allow(unreachable_patterns)]
+        other => {
+            return Err(Error::Migration(format!(
+                "inspectdb on {other:?} needs its cargo feature"
+            )));
+        }
+    };
     let mut out = String::from(
         "//! Models generated by `inspectdb` from an existing database.\n\
          //! Review them: names, types and attributes are inferred from the schema.\n\n\
          use query::prelude::*;\n",
     );
     let mut structs = std::collections::HashSet::new();
-    for [name, sql] in tables {
-        let Some(table) = name else { continue };
-        let sql = sql.unwrap_or_default();
-        if sql
-            .trim_start()
-            .get(..20)
-            .is_some_and(|head| head.eq_ignore_ascii_case("CREATE VIRTUAL TABLE"))
-        {
-            let _ = writeln!(
-                out,
-                "\n// {table:?} is a virtual table; models describe ordinary tables, so none is written."
-            );
+    for table in &tables {
+        if let Some(why) = &table.skipped {
+            let _ = writeln!(out, "\n// {:?} {why}", table.name);
             continue;
         }
-        write_table(db, &mut out, &table, &sql, &mut structs)?;
+        write_table(&mut out, table, &mut structs);
     }
     Ok(out)
 }
 
 fn write_table(
-    db: &Db,
     out: &mut String,
-    table: &str,
-    sql: &str,
+    table: &InspectedTable,
     structs: &mut std::collections::HashSet<String>,
-) -> Result<()> {
-    let cols: Vec<Col> = query_strings::<5>(
-        db,
-        "SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?1) ORDER BY cid",
-        table,
-    )?
-    .into_iter()
-    .map(|[name, decl, not_null, default, pk]| Col {
-        name: name.unwrap_or_default(),
-        decl: decl.unwrap_or_default(),
-        not_null: not_null.as_deref() == Some("1"),
-        pk: pk.and_then(|p| p.parse().ok()).unwrap_or(0),
-        default,
-    })
-    .collect();
-    let fks = query_strings::<3>(
-        db,
-        "SELECT \"from\", \"table\", \"to\" FROM pragma_foreign_key_list(?1) ORDER BY id, seq",
-        table,
-    )?;
-    // Single-column indexes: unique ones make `unique`, others `db_index`.
-    let mut unique_cols = Vec::new();
-    let mut indexed_cols = Vec::new();
-    let mut other_indexes = Vec::new();
-    for [iname, unique, origin] in query_strings::<3>(
-        db,
-        "SELECT name, \"unique\", origin FROM pragma_index_list(?1) ORDER BY name",
-        table,
-    )? {
-        let Some(iname) = iname else { continue };
-        if origin.as_deref() == Some("pk") {
-            continue;
-        }
-        let icols: Vec<String> = query_strings::<1>(
-            db,
-            "SELECT name FROM pragma_index_info(?1) ORDER BY seqno",
-            &iname,
-        )?
-        .into_iter()
-        .map(|[c]| c.unwrap_or_default())
-        .collect();
-        let unique = unique.as_deref() == Some("1");
-        match icols.as_slice() {
-            [c] if unique => unique_cols.push(c.clone()),
-            [c] => indexed_cols.push((c.clone(), iname.clone())),
-            _ => other_indexes.push(format!(
-                "{}index {iname:?} on {icols:?}",
-                if unique { "unique " } else { "" },
-            )),
-        }
-    }
-    let pk_count = cols.iter().filter(|c| c.pk > 0).count();
-    let mut name = struct_name(table);
+) {
+    let mut name = struct_name(&table.name);
     while !structs.insert(name.clone()) {
         name.push('_');
     }
     let _ = writeln!(out, "\n#[derive(Model, Debug, Clone, PartialEq)]");
-    let _ = writeln!(out, "#[model(table = {})]", rust_string(table));
-    for note in &other_indexes {
+    let _ = writeln!(out, "#[model(table = {})]", rust_string(&table.name));
+    for note in &table.notes {
         let _ = writeln!(out, "// Not expressed by the model: {note}.");
     }
-    if pk_count > 1 {
+    if table.key_columns > 1 {
         let _ = writeln!(
             out,
             "// Not expressed by the model: a primary key of several columns; the first is used."
         );
     }
     let _ = writeln!(out, "pub struct {name} {{");
-    if pk_count == 0 {
-        let _ = writeln!(
-            out,
-            "    // The table has no primary key; SQLite's rowid stands in for one.\n    #[field(primary_key)]\n    pub rowid: i64,"
-        );
-    }
     let mut used = std::collections::HashSet::new();
-    if pk_count == 0 {
-        used.insert("rowid".to_owned());
+    // Without a key: the implicit one (SQLite's rowid) or, where there is
+    // none, the first column, said in a comment.
+    let mut key_field = None;
+    if table.key_columns == 0 {
+        match table.implicit_key {
+            Some((field, comment)) => {
+                let _ = writeln!(
+                    out,
+                    "    // {comment}\n    #[field(primary_key)]\n    pub {field}: i64,"
+                );
+                used.insert(field.to_owned());
+            }
+            None => {
+                key_field = table.columns.first().map(|c| c.name.as_str());
+                let _ = writeln!(
+                    out,
+                    "    // The table has no primary key; the model needs one, so the first column is marked as one: check that its values are unique."
+                );
+            }
+        }
     }
     let mut pk_done = false;
-    for c in &cols {
-        let boolean = boolean_check(sql, &c.name);
-        let (ty, size, note) = rust_type(&c.decl, boolean);
-        let is_pk = c.pk > 0 && !pk_done;
+    for c in &table.columns {
+        let is_pk = (c.primary_key || key_field == Some(c.name.as_str())) && !pk_done;
         pk_done |= is_pk;
         let mut attrs: Vec<String> = Vec::new();
         let mut fname = field_name(&c.name);
@@ -366,58 +253,41 @@ fn write_table(
         if is_pk && fname != "id" {
             attrs.push("primary_key".into());
         }
-        if ty == "String"
-            && let Some(n) = max_length_check(sql, &c.name).or(size)
+        if c.rust_type == "String"
+            && let Some(n) = c.max_length
         {
             attrs.push(format!("max_length = {n}"));
         }
-        if !is_pk && unique_cols.contains(&c.name) {
+        if !is_pk && c.unique {
             attrs.push("unique".into());
-        } else if !is_pk && indexed_cols.iter().any(|(col, _)| col == &c.name) {
+        } else if !is_pk && c.db_index {
             attrs.push("db_index".into());
         }
-        let nullable = !c.not_null && !is_pk;
-        if let Some(d) = c.default.as_deref() {
-            match default_expr(d, ty) {
-                Some(expr) => attrs.push(format!("default = {expr}")),
-                None if !d.trim().eq_ignore_ascii_case("NULL") => {
-                    let _ = writeln!(
-                        out,
-                        "    // DEFAULT {d:?}: not a literal the model can hold."
-                    );
-                }
-                None => {}
+        let nullable = c.nullable && !is_pk;
+        match &c.default {
+            Some(Ok(expr)) => attrs.push(format!("default = {expr}")),
+            Some(Err(sql)) => {
+                let _ = writeln!(
+                    out,
+                    "    // DEFAULT {sql:?}: not a literal the model can hold."
+                );
             }
+            None => {}
         }
-        if let Some(fk) = fks
-            .iter()
-            .find(|[from, _, _]| from.as_deref() == Some(c.name.as_str()))
-        {
-            let [_, to_table, to_col] = fk;
-            let _ = writeln!(
-                out,
-                "    // Foreign key to {:?}, column {}.",
-                to_table.as_deref().unwrap_or("?"),
-                to_col
-                    .as_deref()
-                    .map_or_else(|| "its primary key".to_owned(), |c| format!("{c:?}"))
-            );
-        }
-        if let Some(note) = note {
-            let _ = writeln!(out, "    // Declared type {:?}: {note}.", c.decl);
+        for comment in &c.comments {
+            let _ = writeln!(out, "    // {comment}");
         }
         if !attrs.is_empty() {
             let _ = writeln!(out, "    #[field({})]", attrs.join(", "));
         }
         let full = if nullable {
-            format!("Option<{ty}>")
+            format!("Option<{}>", c.rust_type)
         } else {
-            ty.to_owned()
+            c.rust_type.to_owned()
         };
         let _ = writeln!(out, "    pub {ident}: {full},");
     }
     let _ = writeln!(out, "}}");
-    Ok(())
 }
 
 #[cfg(test)]
@@ -432,13 +302,5 @@ mod tests {
         assert_eq!(struct_name("order_item"), "OrderItem");
         assert_eq!(struct_name("string"), "StringTable");
         assert_eq!(struct_name("self"), "SelfTable");
-    }
-
-    #[test]
-    fn checks() {
-        let sql = r#"CREATE TABLE t ("name" TEXT NOT NULL CHECK (length("name") <= 50), "ok" INTEGER CHECK ("ok" IN (0, 1)))"#;
-        assert_eq!(max_length_check(sql, "name"), Some(50));
-        assert!(boolean_check(sql, "ok"));
-        assert!(!boolean_check(sql, "name"));
     }
 }

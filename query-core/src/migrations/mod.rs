@@ -28,9 +28,9 @@
 //! ([`diff`], [`Operation`], the states) knows no database; each backend
 //! writes the SQL of the operations ([`statements_for`]).
 
-mod apply;
+pub(crate) mod apply;
 mod file;
-mod inspect;
+pub(crate) mod inspect;
 mod make;
 mod plan;
 mod state;

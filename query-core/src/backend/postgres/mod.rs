@@ -8,6 +8,10 @@
 
 #[cfg(feature = "postgres")]
 mod conn;
+#[cfg(feature = "postgres")]
+pub(crate) mod inspect;
+#[cfg(feature = "postgres")]
+pub(crate) mod migrate;
 pub(crate) mod schema;
 #[cfg(feature = "postgres")]
 pub(crate) mod types;

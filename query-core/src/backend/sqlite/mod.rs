@@ -7,6 +7,10 @@
 
 #[cfg(feature = "sqlite")]
 mod conn;
+#[cfg(feature = "sqlite")]
+pub(crate) mod inspect;
+#[cfg(feature = "sqlite")]
+pub(crate) mod migrate;
 pub(crate) mod schema;
 #[cfg(feature = "sqlite")]
 pub(crate) mod types;
