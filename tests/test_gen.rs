@@ -1,9 +1,13 @@
 //! Hygiene of the code `#[derive(Model)]` generates: it must compile and
 //! work whatever names the user's module defines or imports, and with
-//! field and table names that are SQL (or Rust) keywords.
+//! field and table names that are SQL (or Rust) keywords. Each test runs on
+//! each backend (SQLite, and PostgreSQL when `QUERY_TEST_POSTGRES` is set).
 
 #![deny(nonstandard_style, unused, rust_2018_idioms)]
 
+mod common;
+
+use common::{column_names, each_empty_db};
 use query::prelude::*;
 
 /// A module that shadows every name the generated code might be tempted to
@@ -156,10 +160,13 @@ fn hygienic_row(name: &str, code: &str) -> Hygienic {
 
 #[test]
 fn a_model_in_a_hostile_module_round_trips() -> Result<()> {
-    let db = Db::open_in_memory()?;
+    each_empty_db(hygienic_round_trip)
+}
+
+fn hygienic_round_trip(db: &Db) -> Result<()> {
     db.create_table::<Hygienic>()?;
     let mut h = hygienic_row("first", "c1");
-    h.save(&db)?;
+    h.save(db)?;
     assert!(h.id > 0);
     assert!(
         h.touched
@@ -170,7 +177,7 @@ fn a_model_in_a_hostile_module_round_trips() -> Result<()> {
     );
     let got = Hygienic::objects()
         .filter(hygienic::name.eq("first"))
-        .get(&db)?;
+        .get(db)?;
     assert_eq!(got.id, h.id);
     assert_eq!(got.data, vec![1, 2, 3]);
     assert_eq!(got.maybe_data, Some(vec![]));
@@ -178,25 +185,22 @@ fn a_model_in_a_hostile_module_round_trips() -> Result<()> {
     assert_eq!(got.code, "c1");
 
     h.note = Some("note".into());
-    h.save(&db)?;
+    h.save(db)?;
     let n = Hygienic::objects()
         .filter(hygienic::note.isnull(false) & hygienic::level.gte(1))
         .order_by((-hygienic::level, hygienic::name.asc()))
-        .count(&db)?;
+        .count(db)?;
     assert_eq!(n, 1);
     let changed = Hygienic::objects()
         .filter(hygienic::code.eq("c1"))
-        .update(&db, (hygienic::level.set(5), hygienic::note.set(None)))?;
+        .update(db, (hygienic::level.set(5), hygienic::note.set(None)))?;
     assert_eq!(changed, 1);
-    let got = Hygienic::objects().first(&db)?.expect("one row");
+    let got = Hygienic::objects().first(db)?.expect("one row");
     assert_eq!((got.level, got.note.clone()), (5, None));
 
     // The renamed column is used.
-    let ident: String = db
-        .connection()
-        .query_row("SELECT ident FROM hygiene", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(ident, "c1");
+    let ident = db.query(r#"SELECT "ident" FROM "hygiene""#, &[])?;
+    assert_eq!(ident, vec![vec![Value::Text("c1".into())]]);
 
     // Validation and constraints work from here too.
     let mut bad = hygienic_row(&"x".repeat(21), "c2");
@@ -211,52 +215,49 @@ fn a_model_in_a_hostile_module_round_trips() -> Result<()> {
         }
         other => panic!("expected Validation, got {other:?}"),
     }
-    let dup = Hygienic::objects().create(&db, hygienic_row("dup", "c1"));
+    let dup = Hygienic::objects().create(db, hygienic_row("dup", "c1"));
     assert!(matches!(dup, Err(Error::Integrity { .. })), "got {dup:?}");
 
-    assert_eq!(got.delete(&db)?, 1);
-    assert!(!Hygienic::objects().exists(&db)?);
+    assert_eq!(got.delete(db)?, 1);
+    assert!(!Hygienic::objects().exists(db)?);
     Ok(())
 }
 
 #[test]
 fn a_string_keyed_model_in_a_hostile_module_round_trips() -> Result<()> {
-    let db = Db::open_in_memory()?;
+    each_empty_db(keyed_round_trip)
+}
+
+fn keyed_round_trip(db: &Db) -> Result<()> {
     db.create_table::<Keyed>()?;
     let when = chrono::DateTime::from_timestamp(1_700_000_000, 0);
     let mut k = Keyed {
         key: "k".into(),
         when,
     };
-    k.save(&db)?;
-    k.save(&db)?;
-    assert_eq!(Keyed::objects().count(&db)?, 1);
-    let got = Keyed::objects().filter(keyed::key.eq("k")).get(&db)?;
+    k.save(db)?;
+    k.save(db)?;
+    assert_eq!(Keyed::objects().count(db)?, 1);
+    let got = Keyed::objects().filter(keyed::key.eq("k")).get(db)?;
     assert_eq!(got, k);
     assert_eq!(
         Keyed::objects()
             .filter(keyed::when.isnull(true))
-            .count(&db)?,
+            .count(db)?,
         0
     );
-    assert_eq!(k.delete(&db)?, 1);
+    assert_eq!(k.delete(db)?, 1);
     Ok(())
 }
 
 #[test]
 fn sql_keywords_as_names_are_quoted() -> Result<()> {
-    let db = Db::open_in_memory()?;
+    each_empty_db(keywords_round_trip)
+}
+
+fn keywords_round_trip(db: &Db) -> Result<()> {
     db.create_table::<Order>()?;
-    let columns: Vec<String> = {
-        let conn = db.connection();
-        let mut stmt = conn
-            .prepare("SELECT name FROM pragma_table_info('order')")
-            .unwrap();
-        stmt.query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<std::result::Result<_, _>>()
-            .unwrap()
-    };
+    let columns = column_names(db, "order");
     for c in [
         "id", "select", "from", "group", "type", "table", "index", "values", "model", "field",
         "objects",
@@ -277,67 +278,61 @@ fn sql_keywords_as_names_are_quoted() -> Result<()> {
         field: "f".into(),
         objects: 6,
     };
-    o.save(&db)?;
+    o.save(db)?;
     let mut other = o.clone();
     other.id = 0;
     other.select = 2;
     other.r#type = "other".into();
     other.group = Some("g".into());
-    other.save(&db)?;
+    other.save(db)?;
 
     let got = Order::objects()
         .filter(order::r#type.eq("kind") & order::from.eq("here") & order::table.eq(true))
-        .get(&db)?;
+        .get(db)?;
     assert_eq!(got, o);
     let sorted = Order::objects()
         .order_by((-order::select, order::index.asc()))
-        .all(&db)?;
+        .all(db)?;
     assert_eq!(
         sorted.iter().map(|r| r.select).collect::<Vec<_>>(),
         vec![2, 1]
     );
     let n = Order::objects()
         .filter(order::group.isnull(true))
-        .update(&db, (order::values.set(30), order::objects.set(60)))?;
+        .update(db, (order::values.set(30), order::objects.set(60)))?;
     assert_eq!(n, 1);
-    let got = Order::objects().filter(order::values.eq(30)).get(&db)?;
+    let got = Order::objects().filter(order::values.eq(30)).get(db)?;
     assert_eq!((got.id, got.objects), (o.id, 60));
     assert_eq!(
         Order::objects()
             .filter(order::model.eq(4) & order::field.startswith("f"))
-            .count(&db)?,
+            .count(db)?,
         2
     );
-    assert_eq!(Order::objects().filter(order::select.gt(1)).delete(&db)?, 1);
-    assert_eq!(Order::objects().count(&db)?, 1);
+    assert_eq!(Order::objects().filter(order::select.gt(1)).delete(db)?, 1);
+    assert_eq!(Order::objects().count(db)?, 1);
     Ok(())
 }
 
 #[test]
 fn quotes_inside_identifiers_are_escaped() -> Result<()> {
-    let db = Db::open_in_memory()?;
+    each_empty_db(odd_names_round_trip)
+}
+
+fn odd_names_round_trip(db: &Db) -> Result<()> {
     db.create_table::<OddNames>()?;
-    let columns: Vec<String> = {
-        let conn = db.connection();
-        let mut stmt = conn
-            .prepare("SELECT name FROM pragma_table_info('odd \"table\" name')")
-            .unwrap();
-        stmt.query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<std::result::Result<_, _>>()
-            .unwrap()
-    };
+    let columns = column_names(db, "odd \"table\" name");
     assert_eq!(columns, vec!["id", "col \"quoted\"", "prix €; --"]);
     let mut a = OddNames {
         id: 0,
         quoted: "a".into(),
         price: 1,
     };
-    a.save(&db)?;
+    a.save(db)?;
     a.price = 2;
-    a.save(&db)?;
+    a.save(db)?;
     OddNames::objects().create(
-        &db,
+        db,
         OddNames {
             id: 0,
             quoted: "b".into(),
@@ -347,27 +342,47 @@ fn quotes_inside_identifiers_are_escaped() -> Result<()> {
     let got = OddNames::objects()
         .filter(odd::quoted.eq("a") & odd::price.gte(2))
         .order_by(-odd::price)
-        .get(&db)?;
+        .get(db)?;
     assert_eq!(got, a);
     assert_eq!(
         OddNames::objects()
             .filter(odd::quoted.icontains("B"))
-            .update(&db, odd::price.set(30))?,
+            .update(db, odd::price.set(30))?,
         1
     );
     assert_eq!(
         OddNames::objects()
             .order_by(odd::price)
-            .last(&db)?
+            .last(db)?
             .map(|r| r.price),
         Some(30)
     );
-    // The CHECK for max_length names the quoted column correctly.
-    let too_long = db.connection().execute(
-        "INSERT INTO \"odd \"\"table\"\" name\" (\"col \"\"quoted\"\"\", \"prix €; --\") VALUES (?1, 1)",
-        ["x".repeat(11)],
+    // The database itself refuses a value longer than max_length, by the
+    // quoted column's name: on SQLite a CHECK on the column (Django's
+    // IntegrityError), on PostgreSQL its varchar(10) type (Django's
+    // DataError there).
+    let too_long = db.execute(
+        "INSERT INTO \"odd \"\"table\"\" name\" (\"col \"\"quoted\"\"\", \"prix €; --\") VALUES ($1, 1)",
+        &[Value::Text("x".repeat(11))],
     );
-    assert!(too_long.is_err());
-    assert_eq!(OddNames::objects().delete(&db)?, 2);
+    match db.backend() {
+        Backend::Sqlite => assert!(
+            matches!(
+                too_long,
+                Err(Error::Integrity {
+                    kind: query::ConstraintKind::Check,
+                    ..
+                })
+            ),
+            "got {too_long:?}"
+        ),
+        Backend::Postgres => assert!(
+            matches!(&too_long, Err(Error::Database { source, .. })
+                if source.to_string().contains("value too long for type character varying(10)")),
+            "got {too_long:?}"
+        ),
+        other => panic!("no expectation for {other:?}"),
+    }
+    assert_eq!(OddNames::objects().delete(db)?, 2);
     Ok(())
 }

@@ -423,3 +423,26 @@ impl Drop for TempPath {
         }
     }
 }
+
+/// The names of `table`'s columns in the order they were created, read
+/// from the database's own catalog (SQLite's `pragma_table_info`,
+/// PostgreSQL's `information_schema` for the current schema).
+pub fn column_names(db: &Db, table: &str) -> Vec<String> {
+    let sql = match db.backend() {
+        Backend::Sqlite => "SELECT name FROM pragma_table_info($1) ORDER BY cid",
+        Backend::Postgres => {
+            "SELECT column_name::text FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = $1 \
+             ORDER BY ordinal_position"
+        }
+        other => panic!("column_names: no catalog query for {other:?}"),
+    };
+    db.query(sql, &[Value::Text(table.to_string())])
+        .expect("read the table's columns")
+        .into_iter()
+        .map(|row| match &row[0] {
+            Value::Text(name) => name.clone(),
+            other => panic!("a column name is {other:?}"),
+        })
+        .collect()
+}
