@@ -1468,7 +1468,7 @@ fn update_past_max_length_is_refused_by_the_database() -> Result<()> {
                 "got {err:?}"
             ),
             _ => assert!(
-                matches!(err, Error::Database { .. })
+                matches!(err, Error::Data { .. })
                     && err
                         .to_string()
                         .contains("value too long for type character varying(50)"),

@@ -377,7 +377,7 @@ fn odd_names_round_trip(db: &Db) -> Result<()> {
             "got {too_long:?}"
         ),
         Backend::Postgres => assert!(
-            matches!(&too_long, Err(Error::Database { source, .. })
+            matches!(&too_long, Err(Error::Data { source, .. })
                 if source.to_string().contains("value too long for type character varying(10)")),
             "got {too_long:?}"
         ),

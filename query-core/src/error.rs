@@ -77,6 +77,18 @@ pub enum Error {
         source: BoxError,
     },
 
+    /// The database refused a value for its column type (PostgreSQL's
+    /// SQLSTATE class 22: a text longer than its `varchar(n)`, a number out
+    /// of its column's range): Django's `DataError`. SQLite, which keeps any
+    /// value, reports a broken `CHECK` as [`Error::Integrity`] instead.
+    #[error("data error: {source} (while running `{sql}`)")]
+    Data {
+        /// The statement that failed.
+        sql: String,
+        /// The driver's error.
+        source: BoxError,
+    },
+
     /// Any other error from the database while running a statement.
     #[error("database error: {source} (while running `{sql}`)")]
     Database {

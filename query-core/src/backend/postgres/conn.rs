@@ -220,6 +220,9 @@ impl Error {
         if code == SqlState::T_R_SERIALIZATION_FAILURE || code == SqlState::T_R_DEADLOCK_DETECTED {
             return Error::SerializationFailure { sql, source };
         }
+        if code.code().starts_with("22") {
+            return Error::Data { sql, source };
+        }
         Error::Database { sql, source }
     }
 }
