@@ -33,7 +33,6 @@ mod value;
 pub(crate) mod write;
 
 pub use crate::backend::Backend;
-#[cfg(feature = "sqlite")]
 pub use crate::backend::sqlite::casefold;
 #[cfg(feature = "sqlite")]
 pub use crate::db::BUSY_TIMEOUT;

@@ -140,6 +140,7 @@ impl Value {
     }
 
     /// The value as text, the way SQLite's `CAST(x AS TEXT)` shows it.
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
     pub(crate) fn to_text(&self) -> String {
         match self {
             Value::Null => String::new(),

@@ -341,6 +341,7 @@ pub(crate) fn rebuilt_table(sql: &str) -> Option<String> {
 }
 
 /// Reads a double-quoted identifier at the start of `s`; returns it and the rest.
+#[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
 fn quoted_prefix(s: &str) -> Option<(String, &str)> {
     let mut rest = s.strip_prefix('"')?;
     let mut ident = String::new();
@@ -359,6 +360,7 @@ fn quoted_prefix(s: &str) -> Option<(String, &str)> {
 }
 
 /// The table `sql` drops, if it is `DROP TABLE "t"` as a rebuild writes it.
+#[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
 pub(crate) fn dropped_table(sql: &str) -> Option<String> {
     let (table, rest) = quoted_prefix(sql.strip_prefix("DROP TABLE ")?)?;
     rest.is_empty().then_some(table)
@@ -366,6 +368,7 @@ pub(crate) fn dropped_table(sql: &str) -> Option<String> {
 
 /// `(old, new)` if `sql` is `ALTER TABLE "old" RENAME TO "new"` as a
 /// [`Operation::RenameTable`] writes it (not the end of a rebuild).
+#[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
 pub(crate) fn renamed_table(sql: &str) -> Option<(String, String)> {
     let (old, rest) = quoted_prefix(sql.strip_prefix("ALTER TABLE ")?)?;
     let (new, rest) = quoted_prefix(rest.strip_prefix(" RENAME TO ")?)?;

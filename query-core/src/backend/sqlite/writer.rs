@@ -34,6 +34,7 @@ pub(crate) struct SqliteWriter;
 
 /// The most parameters one SQLite statement may bind
 /// (`SQLITE_MAX_VARIABLE_NUMBER`'s default since 3.32).
+#[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
 pub(crate) const MAX_PARAMETERS: usize = 32766;
 
 impl SqliteWriter {
