@@ -8,12 +8,14 @@
 //! The layers, from the bottom up (imports run downwards only):
 //!
 //! - `value`, `meta`: values, column types, table descriptions;
-//! - `tree`: the statement tree, plain data;
+//! - `tree`, `schema`: the statement tree and the schema, plain data;
 //! - `write`: the shared SQL writer;
-//! - `backend`: one folder per database (writer, execution, types);
+//! - `backend`: one folder per database (writer, execution, types, schema
+//!   SQL, migration execution);
 //! - `types`, `query`, `queryset`, `model`, `exec`, `db`, `pool`: the model
 //!   layer users see;
-//! - `migrations`: planning (backend-neutral) and applying.
+//! - `migrations`: planning (backend-neutral), files, and applying through
+//!   each backend's executor.
 
 mod backend;
 mod db;
@@ -25,6 +27,7 @@ mod model;
 mod pool;
 mod query;
 mod queryset;
+pub(crate) mod schema;
 pub(crate) mod tree;
 mod types;
 mod validation;

@@ -2,7 +2,7 @@
 //! points that pick a backend's writer.
 
 use crate::error::Result;
-use crate::migrations::{Operation, SchemaState, TableState};
+use crate::schema::{Operation, SchemaState, TableState};
 
 use super::Backend;
 

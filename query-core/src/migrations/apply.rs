@@ -12,8 +12,8 @@ use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::value::Value;
 
-use super::state::ColumnState;
 use super::{Migration, Migrations};
+use crate::schema::ColumnState;
 
 /// The table that records applied migrations: name, checksum, time.
 pub const HISTORY_TABLE: &str = "query_migrations";

@@ -65,8 +65,8 @@ use crate::backend::schema::ident as quoted;
 use crate::error::{Error, Result};
 use crate::value::SqlType;
 
-use super::plan::Operation;
-use super::state::{ColumnState, IndexState, Literal, SchemaState, TableState};
+use crate::schema::Operation;
+use crate::schema::{ColumnState, IndexState, Literal, SchemaState, TableState};
 
 const STATE_MARKER: &str = "-- State after this migration";
 const OPS_MARKER: &str = "-- Operations as data";
@@ -614,7 +614,7 @@ fn tokens(line: &str) -> Result<Vec<(String, bool)>> {
 /// A literal written by [`write_literal`] under `key`, if `flag` is one.
 fn read_literal(flag: &str, key: &str) -> Option<std::result::Result<Literal, ()>> {
     let text = if let Some(t) = flag.strip_prefix(key).and_then(|r| r.strip_prefix("_hex=")) {
-        let bytes = super::state::unhex(t).ok_or(());
+        let bytes = crate::schema::unhex(t).ok_or(());
         match bytes.and_then(|b| String::from_utf8(b).map_err(|_| ())) {
             Ok(t) => t,
             Err(()) => return Some(Err(())),

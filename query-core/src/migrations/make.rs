@@ -9,8 +9,8 @@ use crate::error::{Error, Result};
 use crate::model::ModelMeta;
 
 use super::plan::{DiffOptions, diff, suggest_name};
-use super::state::SchemaState;
 use super::{EXTENSION, Migration, Migrations, file};
+use crate::schema::SchemaState;
 
 /// The databases `makemigrations` writes a section of SQL for.
 const BACKENDS: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];

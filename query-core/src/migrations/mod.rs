@@ -33,7 +33,6 @@ mod file;
 pub(crate) mod inspect;
 mod make;
 mod plan;
-mod state;
 
 use std::borrow::Cow;
 use std::path::Path;
@@ -44,9 +43,11 @@ use crate::error::{Error, Result};
 pub use self::apply::{HISTORY_TABLE, MigrationStatus};
 pub use self::inspect::inspectdb;
 pub use self::make::{MakeOptions, MakeOutcome, make_migrations, next_migration};
-pub use self::plan::{DiffOptions, Operation, diff, parse_default, suggest_name};
-pub use self::state::{ColumnState, IndexState, Literal, SchemaState, TableState, registry_models};
+pub use self::plan::{DiffOptions, diff, parse_default, suggest_name};
 pub use crate::backend::schema::{create_table_sql, statements_for};
+pub use crate::schema::{
+    ColumnState, IndexState, Literal, Operation, SchemaState, TableState, registry_models,
+};
 
 /// The file extension of migration files.
 pub const EXTENSION: &str = "sql";

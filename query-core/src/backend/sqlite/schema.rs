@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use crate::error::{Error, Result};
-use crate::migrations::{ColumnState, IndexState, Literal, Operation, SchemaState, TableState};
+use crate::schema::{ColumnState, IndexState, Literal, Operation, SchemaState, TableState};
 use crate::value::SqlType;
 
 use crate::backend::schema::{ident, push_ident, text_literal};
