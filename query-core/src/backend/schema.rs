@@ -9,10 +9,7 @@ use super::Backend;
 /// Appends `ident` quoted with `"`, embedded quotes doubled: the same on
 /// SQLite and PostgreSQL.
 pub(crate) fn push_ident(out: &mut String, ident: &str) {
-    out.reserve(ident.len() + 2);
-    out.push('"');
-    out.push_str(&ident.replace('"', "\"\""));
-    out.push('"');
+    crate::write::quote(out, ident);
 }
 
 /// `ident`, quoted.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::error::{Error, Result};
-use crate::model::{FieldMeta, ModelMeta};
+use crate::meta::{FieldMeta, ModelMeta};
 use crate::value::{SqlType, Value};
 
 /// A column's `DEFAULT`, or a one-off value for existing rows, independent
@@ -172,7 +172,7 @@ impl ColumnState {
     /// the operations of a migration: `"rating" f64 NOT NULL DEFAULT 1.5`.
     pub fn definition_text(&self) -> String {
         let mut out = String::new();
-        crate::backend::schema::push_ident(&mut out, &self.name);
+        crate::write::quote(&mut out, &self.name);
         out.push(' ');
         out.push_str(self.ty.name());
         if let Some(n) = self.max_length {
@@ -232,7 +232,7 @@ impl TableState {
 /// Unlike [`registered_models`](crate::registered_models), two different
 /// models on one table are an error here: a migration can follow only one.
 pub fn registry_models() -> Result<Vec<&'static ModelMeta>> {
-    let mut models: Vec<&'static ModelMeta> = inventory::iter::<crate::model::RegisteredModel>
+    let mut models: Vec<&'static ModelMeta> = inventory::iter::<crate::meta::RegisteredModel>
         .into_iter()
         .map(|r| r.meta)
         .collect();

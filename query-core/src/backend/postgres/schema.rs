@@ -511,7 +511,7 @@ mod tests {
                 unique: false,
             },
         );
-        let sql = crate::migrations::create_table_sql(crate::Backend::Postgres, &t, true);
+        let sql = crate::backend::schema::create_table_sql(crate::Backend::Postgres, &t, true);
         assert_eq!(
             sql,
             vec![
@@ -526,7 +526,7 @@ mod tests {
                 "CREATE INDEX IF NOT EXISTS \"item_qty_idx\" ON \"item\" (\"qty\")".to_owned(),
             ]
         );
-        let sqlite = crate::migrations::create_table_sql(crate::Backend::Sqlite, &t, false);
+        let sqlite = crate::backend::schema::create_table_sql(crate::Backend::Sqlite, &t, false);
         assert!(
             sqlite[0].contains("\"small\" INTEGER NOT NULL CHECK (\"small\" BETWEEN 0 AND 255)"),
             "{}",
