@@ -7,7 +7,7 @@ use crate::queryset::QuerySet;
 use crate::validation::ValidationErrors;
 use crate::value::Value;
 
-pub use crate::meta::{FieldMeta, ModelMeta, RegisteredModel, StatementCache};
+pub use crate::meta::{ModelMeta, StatementCache};
 
 /// A database table, described by `#[derive(Model)]`.
 ///
