@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::backend::Backend;
 use crate::backend::schema::statements_for;
 use crate::error::{Error, Result};
-use crate::model::ModelMeta;
+use crate::meta::ModelMeta;
 
 use super::plan::{DiffOptions, diff, suggest_name};
 use super::{EXTENSION, Migration, Migrations, file};
