@@ -164,7 +164,7 @@ impl Db {
     /// # Panics
     ///
     /// On a PostgreSQL `Db`: use [`sqlite_connection`](Db::sqlite_connection)
-    /// to find out, or [`postgres_client`](Db::postgres_client).
+    /// to find out, or `postgres_client` (feature `postgres`).
     #[cfg(feature = "sqlite")]
     pub fn connection(&self) -> &rusqlite::Connection {
         match self.sqlite_connection() {

@@ -139,9 +139,10 @@ impl<M: Model> QuerySet<M> {
         self
     }
 
-    /// At most `n` rows: `LIMIT n`, an integer literal (see
-    /// [`Dialect::limit_offset`](crate::Dialect::limit_offset) for why it is
-    /// not bound). With [`offset`](QuerySet::offset),
+    /// At most `n` rows: `LIMIT n`, an integer literal, not a bound value:
+    /// it is part of the query's structure (Django writes it as a literal
+    /// too), and SQLite re-plans a statement whose `LIMIT` is bound every
+    /// time it runs. With [`offset`](QuerySet::offset),
     /// Django's `qs[offset:offset + n]`; the order of the two calls does not
     /// matter.
     pub fn limit(mut self, n: usize) -> Self {

@@ -258,7 +258,7 @@ pub fn registry_models() -> Result<Vec<&'static ModelMeta>> {
 /// The schema of a set of models: every table by name.
 ///
 /// Built from the models ([`SchemaState::from_models`]) or read from the
-/// last migration file; two states compare with [`diff`](super::diff).
+/// last migration file; two states compare with [`diff`](crate::migrations::diff).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SchemaState {
     /// The tables, by name.
