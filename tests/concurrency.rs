@@ -51,28 +51,20 @@ fn check_entries(db: &Db, workers: i64, each: i64) -> Result<()> {
     Ok(())
 }
 
-/// Eight threads, a thousand plain writes each, through a pool.
-fn eight_threads_write_through_a_pool(url: &str) -> Result<()> {
-    let pool = Pool::connect(url, 8)?;
+/// `workers` threads, each running `work` with its worker number on a
+/// connection of its own from a pool of that size, on an `Entry` table.
+fn through_a_pool(
+    url: &str,
+    workers: i64,
+    work: impl Fn(&Db, i64) -> Result<()> + Sync,
+) -> Result<Pool> {
+    let pool = Pool::connect(url, workers as u32)?;
     pool.get()?.create_table::<Entry>()?;
     std::thread::scope(|s| {
-        let handles: Vec<_> = (0..8)
+        let handles: Vec<_> = (0..workers)
             .map(|w| {
-                let pool = &pool;
-                s.spawn(move || -> Result<()> {
-                    let db = pool.get()?;
-                    for seq in 0..1000 {
-                        Entry::objects().create(
-                            &db,
-                            Entry {
-                                id: 0,
-                                worker: w,
-                                seq,
-                            },
-                        )?;
-                    }
-                    Ok(())
-                })
+                let (pool, work) = (&pool, &work);
+                s.spawn(move || work(&*pool.get()?, w))
             })
             .collect();
         for h in handles {
@@ -80,30 +72,34 @@ fn eight_threads_write_through_a_pool(url: &str) -> Result<()> {
         }
         Ok::<(), Error>(())
     })?;
+    Ok(pool)
+}
+
+/// Eight threads, a thousand plain writes each, through a pool.
+fn eight_threads_write_through_a_pool(url: &str) -> Result<()> {
+    let pool = through_a_pool(url, 8, |db, w| {
+        for seq in 0..1000 {
+            Entry::objects().create(
+                db,
+                Entry {
+                    id: 0,
+                    worker: w,
+                    seq,
+                },
+            )?;
+        }
+        Ok(())
+    })?;
     check_entries(&*pool.get()?, 8, 1000)
 }
 
 /// Four threads, read-then-write transactions, through a pool.
 fn transactions_through_a_pool(url: &str) -> Result<()> {
-    let pool = Pool::connect(url, 4)?;
-    pool.get()?.create_table::<Entry>()?;
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..4)
-            .map(|w| {
-                let pool = &pool;
-                s.spawn(move || -> Result<()> {
-                    let db = pool.get()?;
-                    for _ in 0..100 {
-                        next_entry(&db, w)?;
-                    }
-                    Ok(())
-                })
-            })
-            .collect();
-        for h in handles {
-            h.join().expect("writer thread")?;
+    let pool = through_a_pool(url, 4, |db, w| {
+        for _ in 0..100 {
+            next_entry(db, w)?;
         }
-        Ok::<(), Error>(())
+        Ok(())
     })?;
     check_entries(&*pool.get()?, 4, 100)
 }

@@ -58,13 +58,7 @@ pub(crate) fn query(
     each: &mut dyn FnMut(&Row<'_>) -> Result<bool>,
 ) -> Result<u64> {
     let err = |e| Error::sqlite(e, sql);
-    let mut stmt = conn.prepare_cached(sql).map_err(err)?;
-    bind(&mut Binder {
-        inner: BinderInner::Sqlite {
-            stmt: &mut stmt,
-            next: 1,
-        },
-    })?;
+    let mut stmt = prepare_bound(conn, sql, bind)?;
     let mut rows = stmt.raw_query();
     let mut n = 0;
     while let Some(row) = rows.next().map_err(err)? {
@@ -82,15 +76,28 @@ pub(crate) fn execute(
     sql: &str,
     bind: &mut dyn FnMut(&mut Binder<'_, '_>) -> Result<()>,
 ) -> Result<u64> {
-    let err = |e| Error::sqlite(e, sql);
-    let mut stmt = conn.prepare_cached(sql).map_err(err)?;
+    let mut stmt = prepare_bound(conn, sql, bind)?;
+    stmt.raw_execute()
+        .map(|n| n as u64)
+        .map_err(|e| Error::sqlite(e, sql))
+}
+
+/// The cached statement for `sql`, with `bind`'s parameters bound.
+fn prepare_bound<'c>(
+    conn: &'c Connection,
+    sql: &str,
+    bind: &mut dyn FnMut(&mut Binder<'_, '_>) -> Result<()>,
+) -> Result<rusqlite::CachedStatement<'c>> {
+    let mut stmt = conn
+        .prepare_cached(sql)
+        .map_err(|e| Error::sqlite(e, sql))?;
     bind(&mut Binder {
         inner: BinderInner::Sqlite {
             stmt: &mut stmt,
             next: 1,
         },
     })?;
-    stmt.raw_execute().map(|n| n as u64).map_err(err)
+    Ok(stmt)
 }
 
 impl Error {
