@@ -143,7 +143,21 @@ fn run_in_transaction(
         if done {
             return Ok(false);
         }
-        check_rebuilt_tables(conn, m, prev, statements)?;
+        // The rebuilds the file holds as `makemigrations` wrote them run
+        // from the table as it is (see `rebuild.rs`); any other rebuild
+        // (hand-written, or edited) runs as written, if the table is what
+        // the record says.
+        let plans = rebuild_plans(m, prev, statements)?;
+        let covered = |k: usize| {
+            plans
+                .iter()
+                .any(|(at, plan)| (*at..*at + plan.sql.len()).contains(&k))
+        };
+        let as_written: Vec<String> = (0..statements.len())
+            .filter(|k| !covered(*k))
+            .map(|k| statements[k].clone())
+            .collect();
+        check_rebuilt_tables(conn, m, prev, &as_written)?;
         let triggers_of = |sql: &str, arg: Option<&str>| {
             let mut stmt = conn.prepare(sql).map_err(|e| failed(sql, e))?;
             let params: Vec<&str> = arg.into_iter().collect();
@@ -163,16 +177,16 @@ fn run_in_transaction(
         // which `DROP TABLE` drops with it, read right before the drop
         // (an earlier statement may have renamed the table).
         let mut dropped: Vec<(String, String, String)> = Vec::new();
-        for sql in statements {
+        let mut run = |sql: &str| -> Result<()> {
             if let Some(table) = sqlite::dropped_table(sql) {
                 dropped.extend(triggers_of(TABLE_TRIGGERS, Some(&table))?);
             }
             conn.execute_batch(sql).map_err(|e| failed(sql, e))?;
             // Step 8: recreate the rebuilt table's triggers.
             let Some(table) = sqlite::rebuilt_table(sql) else {
-                continue;
+                return Ok(());
             };
-            let (mine, others): (Vec<_>, Vec<_>) = dropped
+            let (mine, others): (Vec<_>, Vec<_>) = std::mem::take(&mut dropped)
                 .into_iter()
                 .partition(|(_, t, _)| t.eq_ignore_ascii_case(&table));
             dropped = others;
@@ -180,6 +194,30 @@ fn run_in_transaction(
                 if !trigger_exists(&name)? {
                     conn.execute_batch(&trigger_sql)
                         .map_err(|e| failed(&trigger_sql, e))?;
+                }
+            }
+            Ok(())
+        };
+        let mut k = 0;
+        while k < statements.len() {
+            match plans.iter().find(|(at, _)| *at == k) {
+                Some((_, plan)) => {
+                    // Read right before it runs: an earlier statement of
+                    // this migration may have changed the table.
+                    let live = super::rebuild::live_rebuild(conn, plan).map_err(|e| {
+                        Error::MigrationFailed {
+                            migration: m.name().to_owned(),
+                            source: Box::new(e),
+                        }
+                    })?;
+                    for sql in &live {
+                        run(sql)?;
+                    }
+                    k += plan.sql.len();
+                }
+                None => {
+                    run(&statements[k])?;
+                    k += 1;
                 }
             }
         }
@@ -257,6 +295,39 @@ fn run_in_transaction(
             Err(e)
         }
     }
+}
+
+/// The rebuilds of `m` that its statements hold as `makemigrations` wrote
+/// them (from its recorded operations and the state before it), each with
+/// the index of its first statement.
+fn rebuild_plans(
+    m: &Migration,
+    prev: Option<&Migration>,
+    statements: &[String],
+) -> Result<Vec<(usize, sqlite::RebuildPlan)>> {
+    let ops = m.recorded_operations()?;
+    if ops.is_empty() {
+        return Ok(Vec::new());
+    }
+    let before = match prev {
+        Some(p) => p.state()?,
+        None => SchemaState::default(),
+    };
+    let mut out = Vec::new();
+    let mut from = 0;
+    for piece in sqlite::pieces(&ops, &before)? {
+        let sqlite::Piece::Rebuild(plan) = piece else {
+            continue;
+        };
+        let n = plan.sql.len();
+        let found = (from..statements.len().saturating_sub(n - 1))
+            .find(|&at| statements[at..at + n] == plan.sql[..]);
+        if let Some(at) = found {
+            from = at + n;
+            out.push((at, plan));
+        }
+    }
+    Ok(out)
 }
 
 /// Before a migration that rebuilds tables runs: each table it rebuilds must
