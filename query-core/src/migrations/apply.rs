@@ -273,6 +273,28 @@ pub(crate) fn implicit_rowid(c: &ColumnState, real: &[String]) -> bool {
         && !real.iter().any(|r| r.eq_ignore_ascii_case(&c.name))
 }
 
+/// The recorded table and index that `sql` drops, when it is `DROP INDEX
+/// "name"` as the schema writers write it and `before` records the index.
+///
+/// An adopted database names its indexes its own way (Django's
+/// `album_note_a3c9`), while the record names them as the models would
+/// (`album_note_idx`): when the recorded name does not exist, each
+/// executor drops the index that has the recorded index's columns instead.
+pub(crate) fn dropped_index<'s>(
+    sql: &str,
+    before: &'s crate::schema::SchemaState,
+) -> Option<(&'s crate::schema::TableState, &'s crate::schema::IndexState)> {
+    let quoted = sql.strip_prefix("DROP INDEX \"")?.strip_suffix('"')?;
+    let name = quoted.replace("\"\"", "\"");
+    if crate::backend::schema::ident(&name) != sql["DROP INDEX ".len()..] {
+        return None;
+    }
+    before
+        .tables
+        .values()
+        .find_map(|t| t.indexes.get(&name).map(|i| (t, i)))
+}
+
 /// Whether `sql` begins or ends a transaction, which a migration must not.
 pub(crate) fn is_transaction_control(sql: &str) -> bool {
     let word: String = sql

@@ -198,6 +198,10 @@ fn run_in_transaction(
             }
             Ok(())
         };
+        let recorded = match prev {
+            Some(p) => p.state()?,
+            None => SchemaState::default(),
+        };
         let mut k = 0;
         while k < statements.len() {
             match plans.iter().find(|(at, _)| *at == k) {
@@ -216,7 +220,9 @@ fn run_in_transaction(
                     k += plan.sql.len();
                 }
                 None => {
-                    run(&statements[k])?;
+                    let sql = real_index_drop(conn, &recorded, &statements[k])
+                        .map_err(|e| failed(&statements[k], e))?;
+                    run(sql.as_deref().unwrap_or(&statements[k]))?;
                     k += 1;
                 }
             }
@@ -295,6 +301,52 @@ fn run_in_transaction(
             Err(e)
         }
     }
+}
+
+/// `DROP INDEX "real"` for a `DROP INDEX "recorded"` whose index does not
+/// exist under the recorded name but does under another, with the same
+/// table, columns and uniqueness (an adopted database's index); `None` to
+/// run `sql` as it is.
+fn real_index_drop(
+    conn: &rusqlite::Connection,
+    recorded: &SchemaState,
+    sql: &str,
+) -> rusqlite::Result<Option<String>> {
+    let Some((table, index)) = crate::migrations::apply::dropped_index(sql, recorded) else {
+        return Ok(None);
+    };
+    let exists: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?1)",
+        [&index.name],
+        |r| r.get(0),
+    )?;
+    if exists {
+        return Ok(None);
+    }
+    let mut list = conn.prepare(
+        "SELECT name, \"unique\" FROM pragma_index_list(?1) WHERE origin = 'c' ORDER BY name",
+    )?;
+    let candidates: Vec<(String, bool)> = list
+        .query_map([&table.name], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut info = conn.prepare("SELECT name FROM pragma_index_info(?1) ORDER BY seqno")?;
+    for (name, unique) in candidates {
+        let columns: Vec<Option<String>> = info
+            .query_map([&name], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let same = columns.len() == index.columns.len()
+            && columns
+                .iter()
+                .zip(&index.columns)
+                .all(|(a, b)| a.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(b)));
+        if same && unique == index.unique {
+            return Ok(Some(format!(
+                "DROP INDEX {}",
+                crate::backend::schema::ident(&name)
+            )));
+        }
+    }
+    Ok(None)
 }
 
 /// The rebuilds of `m` that its statements hold as `makemigrations` wrote
