@@ -1,7 +1,8 @@
 //! Migration execution on SQLite: each migration in a `BEGIN IMMEDIATE`
 //! transaction with foreign keys off around it (SQLite's table rebuild
-//! needs that), the triggers of rebuilt tables kept, the foreign key check
-//! before the commit, and the history in `query_migrations`.
+//! needs that), each table rebuild written from the table as it is
+//! (`rebuild.rs`), the triggers of rebuilt tables kept, the foreign key
+//! check before the commit, and the history in `query_migrations`.
 
 use crate::backend::Backend;
 use crate::db::Db;
@@ -382,9 +383,10 @@ fn rebuild_plans(
     Ok(out)
 }
 
-/// Before a migration that rebuilds tables runs: each table it rebuilds must
-/// be exactly what the state before it (the previous migration's) records,
-/// since a rebuild recreates the table from that state. A column, a foreign
+/// Before a migration runs rebuilds as written (by hand, or edited from
+/// what `makemigrations` wrote): each table they rebuild must be exactly
+/// what the state before it (the previous migration's) records, since such
+/// a rebuild recreates the table from that state. A column, a foreign
 /// key, a constraint or an index the state does not know would be lost.
 fn check_rebuilt_tables(
     conn: &rusqlite::Connection,
