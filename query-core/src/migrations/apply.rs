@@ -135,12 +135,16 @@ impl Db {
     /// and `PRAGMA foreign_key_check` before the commit. The triggers of a
     /// rebuilt table are recreated (read right before its `DROP TABLE`),
     /// and a migration that loses a trigger some other way than `DROP
-    /// TRIGGER` is refused. Since a rebuild recreates a table from the
-    /// state the previous migration recorded, a migration that rebuilds a
-    /// table the database has differently (a column, a foreign key, a
-    /// `CHECK`, `COLLATE`, or an index the state does not know) is refused
-    /// before anything runs, with an error naming the table and the
-    /// differences.
+    /// TRIGGER` is refused. A rebuild as `makemigrations` wrote it starts
+    /// from the table as it is in the database, read right before it runs:
+    /// the columns, foreign keys, `CHECK`s, `COLLATE`s and indexes the
+    /// change does not touch are kept as the database has them (so a table
+    /// adopted with [`fake_initial`](Db::fake_initial) keeps what its models
+    /// can't say); what can't be carried over (a constraint or an index on
+    /// several columns that uses a dropped column) is refused, naming it. A
+    /// rebuild written or edited by hand runs as written, and is refused
+    /// before anything runs if the table differs from the state recorded
+    /// before it.
     ///
     /// On PostgreSQL, where DDL is transactional and every change is an
     /// `ALTER TABLE`, each migration's transaction first takes a
@@ -197,10 +201,31 @@ impl Db {
     /// or none of the tables exist; returns the migration's name when it was
     /// recorded. The tables must exist with exactly the migration's columns
     /// (by name; types, constraints and indexes are not compared, so review
-    /// that the models match the database; on SQLite a later rebuild of a
-    /// table refuses to run if they do not). Some tables existing and
-    /// others not, or a column more or less, is an error.
+    /// that the models match the database). Some tables existing and others
+    /// not, or a column more or less, is an error.
+    ///
+    /// What the models can't say (foreign keys, `CHECK`s, triggers, indexes
+    /// under other names) stays in the database and is kept by every later
+    /// migration: a SQLite rebuild starts from the table as it is, and a
+    /// recorded index dropped later is found by its columns.
     pub fn fake_initial(&self, migrations: &Migrations) -> Result<Option<String>> {
+        // What is recorded: the migration's name and checksum, as Django's
+        // `--fake-initial` does, and nothing about the tables. The design
+        // choice is that later migrations do not depend on the record and
+        // the tables agreeing, rather than recording the tables as found:
+        // - the record is the migration file's state, checksummed and
+        //   shared by every database the folder migrates, so it can't hold
+        //   one database's foreign keys, index names or CHECKs;
+        // - a snapshot kept in this database (beside the history) would go
+        //   stale as soon as a hand-written migration or a person changed a
+        //   table, and a rebuild from a stale snapshot loses the change;
+        // - the database itself is the one description that can't be
+        //   stale. So each SQLite rebuild reads the table (its `CREATE
+        //   TABLE`, indexes and triggers) right before it runs and applies
+        //   the change to that (`backend/sqlite/rebuild.rs`), and a `DROP
+        //   INDEX` of a recorded name the database doesn't have drops the
+        //   index with the recorded columns. The columns are what must
+        //   agree (checked below): the operations name them.
         migrations.check()?;
         let executor = executor(self)?;
         let Some(first) = migrations.iter().next() else {
@@ -219,8 +244,8 @@ impl Db {
                 continue;
             };
             present.push(table.name.as_str());
-            // The columns must be the models' columns: a later rebuild
-            // recreates each table from the record.
+            // The columns must be the models' columns: the operations of
+            // later migrations name them.
             for c in &real {
                 if !table.columns.iter().any(|x| x.name.eq_ignore_ascii_case(c)) {
                     differences.push(format!(
@@ -271,6 +296,28 @@ pub(crate) fn implicit_rowid(c: &ColumnState, real: &[String]) -> bool {
             .iter()
             .any(|a| a.eq_ignore_ascii_case(&c.name))
         && !real.iter().any(|r| r.eq_ignore_ascii_case(&c.name))
+}
+
+/// The recorded table and index that `sql` drops, when it is `DROP INDEX
+/// "name"` as the schema writers write it and `before` records the index.
+///
+/// An adopted database names its indexes its own way (Django's
+/// `album_note_a3c9`), while the record names them as the models would
+/// (`album_note_idx`): when the recorded name does not exist, each
+/// executor drops the index that has the recorded index's columns instead.
+pub(crate) fn dropped_index<'s>(
+    sql: &str,
+    before: &'s crate::schema::SchemaState,
+) -> Option<(&'s crate::schema::TableState, &'s crate::schema::IndexState)> {
+    let quoted = sql.strip_prefix("DROP INDEX \"")?.strip_suffix('"')?;
+    let name = quoted.replace("\"\"", "\"");
+    if crate::backend::schema::ident(&name) != sql["DROP INDEX ".len()..] {
+        return None;
+    }
+    before
+        .tables
+        .values()
+        .find_map(|t| t.indexes.get(&name).map(|i| (t, i)))
 }
 
 /// Whether `sql` begins or ends a transaction, which a migration must not.

@@ -17,7 +17,7 @@ use crate::backend::Backend;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::migrations::apply::Executor;
-use crate::migrations::{HISTORY_TABLE, Migration};
+use crate::migrations::{HISTORY_TABLE, Migration, SchemaState};
 use crate::value::Value;
 
 const CREATE_HISTORY: &str = "CREATE TABLE IF NOT EXISTS \"query_migrations\" (\"name\" text NOT NULL PRIMARY KEY, \"checksum\" text NOT NULL, \"applied\" timestamp with time zone NOT NULL DEFAULT now())";
@@ -102,7 +102,7 @@ impl Executor for PostgresExecutor {
         })
     }
 
-    fn apply(&self, db: &Db, m: &Migration, _prev: Option<&Migration>) -> Result<bool> {
+    fn apply(&self, db: &Db, m: &Migration, prev: Option<&Migration>) -> Result<bool> {
         let failed = |source: Error| Error::MigrationFailed {
             migration: m.name().to_owned(),
             source: Box::new(source),
@@ -116,12 +116,52 @@ impl Executor for PostgresExecutor {
             if count(&db.query(APPLIED, std::slice::from_ref(&name))?) > 0 {
                 return Ok(false);
             }
+            let recorded = match prev {
+                Some(p) => p.state()?,
+                None => SchemaState::default(),
+            };
             for sql in &statements {
-                db.execute_batch(sql).map_err(failed)?;
+                let real = real_index_drop(db, &recorded, sql).map_err(failed)?;
+                db.execute_batch(real.as_deref().unwrap_or(sql))
+                    .map_err(failed)?;
             }
             db.execute(INSERT_HISTORY, &[name, Value::Text(m.checksum())])
                 .map_err(failed)?;
             Ok(true)
         })
     }
+}
+
+const INDEX_EXISTS: &str =
+    "SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = $1";
+/// A table's indexes that no constraint owns: name, unique, columns.
+const TABLE_INDEXES: &str = "SELECT ic.relname::text, ix.indisunique, (SELECT string_agg(a.attname::text, ',' ORDER BY k.n) FROM unnest(ix.indkey) WITH ORDINALITY AS k(attnum, n) JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum) FROM pg_index ix JOIN pg_class ic ON ic.oid = ix.indexrelid JOIN pg_class t ON t.oid = ix.indrelid JOIN pg_namespace ns ON ns.oid = t.relnamespace WHERE ns.nspname = current_schema() AND t.relname = $1 AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = ix.indexrelid) ORDER BY 1";
+
+/// `DROP INDEX "real"` for a `DROP INDEX "recorded"` whose index does not
+/// exist under the recorded name but does under another, with the same
+/// table, columns and uniqueness (an adopted database's index, named by
+/// the framework that made it); `None` to run `sql` as it is.
+fn real_index_drop(db: &Db, recorded: &SchemaState, sql: &str) -> Result<Option<String>> {
+    let Some((table, index)) = crate::migrations::apply::dropped_index(sql, recorded) else {
+        return Ok(None);
+    };
+    if count(&db.query(INDEX_EXISTS, &[Value::Text(index.name.clone())])?) > 0 {
+        return Ok(None);
+    }
+    for row in db.query(TABLE_INDEXES, &[Value::Text(table.name.clone())])? {
+        let [Value::Text(name), unique, Value::Text(columns)] = &row[..] else {
+            continue;
+        };
+        let unique = matches!(unique, Value::Integer(1));
+        let same = columns
+            .split(',')
+            .eq(index.columns.iter().map(String::as_str));
+        if same && unique == index.unique {
+            return Ok(Some(format!(
+                "DROP INDEX {}",
+                crate::backend::schema::ident(name)
+            )));
+        }
+    }
+    Ok(None)
 }

@@ -1,7 +1,8 @@
 //! Migration execution on SQLite: each migration in a `BEGIN IMMEDIATE`
 //! transaction with foreign keys off around it (SQLite's table rebuild
-//! needs that), the triggers of rebuilt tables kept, the foreign key check
-//! before the commit, and the history in `query_migrations`.
+//! needs that), each table rebuild written from the table as it is
+//! (`rebuild.rs`), the triggers of rebuilt tables kept, the foreign key
+//! check before the commit, and the history in `query_migrations`.
 
 use crate::backend::Backend;
 use crate::db::Db;
@@ -143,7 +144,21 @@ fn run_in_transaction(
         if done {
             return Ok(false);
         }
-        check_rebuilt_tables(conn, m, prev, statements)?;
+        // The rebuilds the file holds as `makemigrations` wrote them run
+        // from the table as it is (see `rebuild.rs`); any other rebuild
+        // (hand-written, or edited) runs as written, if the table is what
+        // the record says.
+        let plans = rebuild_plans(m, prev, statements)?;
+        let covered = |k: usize| {
+            plans
+                .iter()
+                .any(|(at, plan)| (*at..*at + plan.sql.len()).contains(&k))
+        };
+        let as_written: Vec<String> = (0..statements.len())
+            .filter(|k| !covered(*k))
+            .map(|k| statements[k].clone())
+            .collect();
+        check_rebuilt_tables(conn, m, prev, &as_written)?;
         let triggers_of = |sql: &str, arg: Option<&str>| {
             let mut stmt = conn.prepare(sql).map_err(|e| failed(sql, e))?;
             let params: Vec<&str> = arg.into_iter().collect();
@@ -163,16 +178,16 @@ fn run_in_transaction(
         // which `DROP TABLE` drops with it, read right before the drop
         // (an earlier statement may have renamed the table).
         let mut dropped: Vec<(String, String, String)> = Vec::new();
-        for sql in statements {
+        let mut run = |sql: &str| -> Result<()> {
             if let Some(table) = sqlite::dropped_table(sql) {
                 dropped.extend(triggers_of(TABLE_TRIGGERS, Some(&table))?);
             }
             conn.execute_batch(sql).map_err(|e| failed(sql, e))?;
             // Step 8: recreate the rebuilt table's triggers.
             let Some(table) = sqlite::rebuilt_table(sql) else {
-                continue;
+                return Ok(());
             };
-            let (mine, others): (Vec<_>, Vec<_>) = dropped
+            let (mine, others): (Vec<_>, Vec<_>) = std::mem::take(&mut dropped)
                 .into_iter()
                 .partition(|(_, t, _)| t.eq_ignore_ascii_case(&table));
             dropped = others;
@@ -180,6 +195,36 @@ fn run_in_transaction(
                 if !trigger_exists(&name)? {
                     conn.execute_batch(&trigger_sql)
                         .map_err(|e| failed(&trigger_sql, e))?;
+                }
+            }
+            Ok(())
+        };
+        let recorded = match prev {
+            Some(p) => p.state()?,
+            None => SchemaState::default(),
+        };
+        let mut k = 0;
+        while k < statements.len() {
+            match plans.iter().find(|(at, _)| *at == k) {
+                Some((_, plan)) => {
+                    // Read right before it runs: an earlier statement of
+                    // this migration may have changed the table.
+                    let live = super::rebuild::live_rebuild(conn, plan).map_err(|e| {
+                        Error::MigrationFailed {
+                            migration: m.name().to_owned(),
+                            source: Box::new(e),
+                        }
+                    })?;
+                    for sql in &live {
+                        run(sql)?;
+                    }
+                    k += plan.sql.len();
+                }
+                None => {
+                    let sql = real_index_drop(conn, &recorded, &statements[k])
+                        .map_err(|e| failed(&statements[k], e))?;
+                    run(sql.as_deref().unwrap_or(&statements[k]))?;
+                    k += 1;
                 }
             }
         }
@@ -259,9 +304,89 @@ fn run_in_transaction(
     }
 }
 
-/// Before a migration that rebuilds tables runs: each table it rebuilds must
-/// be exactly what the state before it (the previous migration's) records,
-/// since a rebuild recreates the table from that state. A column, a foreign
+/// `DROP INDEX "real"` for a `DROP INDEX "recorded"` whose index does not
+/// exist under the recorded name but does under another, with the same
+/// table, columns and uniqueness (an adopted database's index); `None` to
+/// run `sql` as it is.
+fn real_index_drop(
+    conn: &rusqlite::Connection,
+    recorded: &SchemaState,
+    sql: &str,
+) -> rusqlite::Result<Option<String>> {
+    let Some((table, index)) = crate::migrations::apply::dropped_index(sql, recorded) else {
+        return Ok(None);
+    };
+    let exists: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?1)",
+        [&index.name],
+        |r| r.get(0),
+    )?;
+    if exists {
+        return Ok(None);
+    }
+    let mut list = conn.prepare(
+        "SELECT name, \"unique\" FROM pragma_index_list(?1) WHERE origin = 'c' ORDER BY name",
+    )?;
+    let candidates: Vec<(String, bool)> = list
+        .query_map([&table.name], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut info = conn.prepare("SELECT name FROM pragma_index_info(?1) ORDER BY seqno")?;
+    for (name, unique) in candidates {
+        let columns: Vec<Option<String>> = info
+            .query_map([&name], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let same = columns.len() == index.columns.len()
+            && columns
+                .iter()
+                .zip(&index.columns)
+                .all(|(a, b)| a.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(b)));
+        if same && unique == index.unique {
+            return Ok(Some(format!(
+                "DROP INDEX {}",
+                crate::backend::schema::ident(&name)
+            )));
+        }
+    }
+    Ok(None)
+}
+
+/// The rebuilds of `m` that its statements hold as `makemigrations` wrote
+/// them (from its recorded operations and the state before it), each with
+/// the index of its first statement.
+fn rebuild_plans(
+    m: &Migration,
+    prev: Option<&Migration>,
+    statements: &[String],
+) -> Result<Vec<(usize, sqlite::RebuildPlan)>> {
+    let ops = m.recorded_operations()?;
+    if ops.is_empty() {
+        return Ok(Vec::new());
+    }
+    let before = match prev {
+        Some(p) => p.state()?,
+        None => SchemaState::default(),
+    };
+    let mut out = Vec::new();
+    let mut from = 0;
+    for piece in sqlite::pieces(&ops, &before)? {
+        let sqlite::Piece::Rebuild(plan) = piece else {
+            continue;
+        };
+        let n = plan.sql.len();
+        let found = (from..statements.len().saturating_sub(n - 1))
+            .find(|&at| statements[at..at + n] == plan.sql[..]);
+        if let Some(at) = found {
+            from = at + n;
+            out.push((at, plan));
+        }
+    }
+    Ok(out)
+}
+
+/// Before a migration runs rebuilds as written (by hand, or edited from
+/// what `makemigrations` wrote): each table they rebuild must be exactly
+/// what the state before it (the previous migration's) records, since such
+/// a rebuild recreates the table from that state. A column, a foreign
 /// key, a constraint or an index the state does not know would be lost.
 fn check_rebuilt_tables(
     conn: &rusqlite::Connection,

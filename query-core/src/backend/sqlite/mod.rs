@@ -11,6 +11,8 @@ mod conn;
 pub(crate) mod inspect;
 #[cfg(feature = "sqlite")]
 pub(crate) mod migrate;
+#[cfg(feature = "sqlite")]
+pub(crate) mod rebuild;
 pub(crate) mod schema;
 #[cfg(feature = "sqlite")]
 pub(crate) mod types;

@@ -227,12 +227,54 @@ fn op_sql(op: &Operation, before: &SchemaState) -> Result<Vec<String>> {
 /// A run of column changes to one table of which any needs a rebuild is done
 /// with one rebuild of that table, not one per change.
 pub(crate) fn statements(ops: &[Operation], before: &SchemaState) -> Result<Vec<String>> {
+    Ok(pieces(ops, before)?
+        .into_iter()
+        .flat_map(|piece| match piece {
+            Piece::Sql(sql) => sql,
+            Piece::Rebuild(plan) => plan.sql,
+        })
+        .collect())
+}
+
+/// A part of a migration's SQLite statements: plain statements, or one
+/// table rebuild, which `migrate` redoes from the table as it is in the
+/// database (`backend/sqlite/rebuild.rs`).
+#[derive(Debug)]
+pub(crate) enum Piece {
+    /// Statements run as written.
+    Sql(Vec<String>),
+    /// One rebuild of one table.
+    Rebuild(RebuildPlan),
+}
+
+/// One table rebuild as planned from the recorded state: what it changes
+/// (`ops`, `fills`) and the statements written for it from the record.
+#[derive(Debug)]
+pub(crate) struct RebuildPlan {
+    /// The table before the rebuild, as recorded.
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+    pub(crate) old: TableState,
+    /// The table after it, as recorded.
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+    pub(crate) new: TableState,
+    /// The column changes it makes, in order, all to this table.
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+    pub(crate) ops: Vec<Operation>,
+    /// Per column, a value for rows that have none.
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+    pub(crate) fills: Vec<(String, Literal)>,
+    /// The statements written from the record (what the file holds).
+    pub(crate) sql: Vec<String>,
+}
+
+/// [`statements`], with each table rebuild kept apart as a [`RebuildPlan`].
+pub(crate) fn pieces(ops: &[Operation], before: &SchemaState) -> Result<Vec<Piece>> {
     let mut state = before.clone();
     let mut out = Vec::new();
     let mut k = 0;
     while k < ops.len() {
         let Some(table) = column_table(&ops[k]) else {
-            out.extend(op_sql(&ops[k], &state)?);
+            out.push(Piece::Sql(op_sql(&ops[k], &state)?));
             ops[k].apply(&mut state)?;
             k += 1;
             continue;
@@ -247,12 +289,23 @@ pub(crate) fn statements(ops: &[Operation], before: &SchemaState) -> Result<Vec<
         }
         if rebuild_needed {
             let old = table_in(&state, table)?;
+            let new = table_in(&scratch, table)?;
             let fills: Vec<(&str, &Literal)> = ops[k..end].iter().filter_map(fill).collect();
-            out.extend(rebuild(old, table_in(&scratch, table)?, &fills));
+            let sql = rebuild(old, new, &fills);
+            out.push(Piece::Rebuild(RebuildPlan {
+                old: old.clone(),
+                new: new.clone(),
+                ops: ops[k..end].to_vec(),
+                fills: fills
+                    .iter()
+                    .map(|(c, f)| ((*c).to_owned(), (*f).clone()))
+                    .collect(),
+                sql,
+            }));
             state = scratch;
         } else {
             for op in &ops[k..end] {
-                out.extend(op_sql(op, &state)?);
+                out.push(Piece::Sql(op_sql(op, &state)?));
                 op.apply(&mut state)?;
             }
         }
