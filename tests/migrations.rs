@@ -731,7 +731,7 @@ fn a_table_is_renamed_only_when_asked_and_keeps_its_rows() {
         .unwrap();
     let err = make(&dir, &[renamed::Customer::META], DiffOptions::default()).unwrap_err();
     assert!(
-        err.to_string().contains("--rename-table customer=NEW"),
+        err.to_string().contains("--rename-table customer=client"),
         "{err}"
     );
     let rename = DiffOptions {
