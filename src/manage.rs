@@ -1,19 +1,31 @@
 //! `manage`: Django's `manage.py` for the migrations, in a binary of your own.
 //!
-//! ```no_run
+//! ```ignore
 //! // src/bin/manage.rs
-//! // (models come into the program with the crate that defines them)
+//! use shop as _; // links the models of src/lib.rs: your crate's name, `_` for `-`
+//!
 //! fn main() {
 //!     query::manage::main()
 //! }
 //! ```
 //!
+//! The `use` line is needed: a `#[derive(Model)]` struct registers itself
+//! when the crate that defines it is linked into the binary, and Rust links
+//! a dependency (here the package's own library) only if the binary names
+//! it. Without the line the binary has no models, and `makemigrations`
+//! says so rather than seeing nothing to do. Models in `src/main.rs` can't
+//! be linked into another binary: put them in `src/lib.rs`.
+//!
 //! ```text
 //! cargo run --bin manage -- makemigrations     # write migrations/0002_....sql
+//! cargo run --bin manage -- makemigrations --check  # exit 1 if the models have changes without a migration
 //! cargo run --bin manage -- migrate            # apply what is pending
+//! cargo run --bin manage -- migrate --plan     # print what would run, apply nothing
+//! cargo run --bin manage -- migrate --check    # exit 1 if migrations are not applied
 //! cargo run --bin manage -- showmigrations     # [X] applied, [ ] pending
 //! cargo run --bin manage -- sqlmigrate 0002    # the SQL of one migration (--backend postgres)
 //! cargo run --bin manage -- inspectdb          # models from an existing database
+//! cargo run --bin manage -- inspectdb --exclude 'auth_*'  # ... but some of its tables
 //! ```
 //!
 //! The database is `--database`, else the `QUERY_DATABASE` environment
@@ -37,7 +49,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 
-use crate::migrations::{MakeOptions, MakeOutcome, Migrations};
+use crate::migrations::{InspectOptions, MakeOptions, MakeOutcome, Migrations};
 use crate::{Backend, Db};
 
 /// The environment variable that names the database when `--database` is not given.
@@ -86,6 +98,33 @@ impl Target {
         matches!(self, Target::File(p) if !p.exists())
     }
 
+    /// Opens the database to read it, changing nothing (not even a SQLite
+    /// file's journal mode, which `Db::open` sets); `None` for a SQLite file
+    /// that does not exist.
+    fn open_read_only(&self) -> crate::Result<Option<Db>> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Target::File(path) => {
+                if !path.exists() {
+                    return Ok(None);
+                }
+                let conn = crate::rusqlite::Connection::open_with_flags(
+                    path,
+                    crate::rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+                )
+                .map_err(|e| {
+                    crate::Error::Migration(format!(
+                        "could not open database {} to read it: {e}",
+                        path.display()
+                    ))
+                })?;
+                Db::from_connection(conn).map(Some)
+            }
+            _ if self.is_missing_file() => Ok(None),
+            _ => self.open().map(Some),
+        }
+    }
+
     /// Opens the database (creating a SQLite file if needed).
     fn open(&self) -> crate::Result<Db> {
         match self {
@@ -128,6 +167,10 @@ pub enum Error {
     Query(crate::Error),
     /// Writing the output failed.
     Io(std::io::Error),
+    /// A `--check` found work to do: the models have changes without a
+    /// migration (`makemigrations --check`), or migrations are not applied
+    /// (`migrate --check`). The message says which.
+    Check(String),
 }
 
 impl fmt::Display for Error {
@@ -136,6 +179,7 @@ impl fmt::Display for Error {
             Error::Usage(msg) => f.write_str(msg.trim_end()),
             Error::Query(e) => write!(f, "error: {e}"),
             Error::Io(e) => write!(f, "error: writing the output failed: {e}"),
+            Error::Check(msg) => f.write_str(msg),
         }
     }
 }
@@ -143,7 +187,7 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Usage(_) => None,
+            Error::Usage(_) | Error::Check(_) => None,
             Error::Query(e) => Some(e),
             Error::Io(e) => Some(e),
         }
@@ -163,7 +207,8 @@ impl From<std::io::Error> for Error {
 }
 
 impl Error {
-    /// The process exit code for this error: 2 for usage, 1 otherwise.
+    /// The process exit code for this error: 2 for usage, 1 otherwise (a
+    /// failed `--check` included).
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Usage(_) => 2,
@@ -338,13 +383,34 @@ impl Manage {
             .arg(flag(
                 "dry-run",
                 "Print the migration instead of writing it",
-            ));
+            ))
+            .arg(
+                flag(
+                    "check",
+                    "Write nothing; exit with status 1, printing what is missing, if the models have changes without a migration (for CI)",
+                )
+                .conflicts_with("empty"),
+            );
         let migrate = Command::new("migrate")
             .about("Apply the pending migrations")
             .arg(flag(
                 "fake-initial",
                 "Record the initial migration as applied when its tables already exist (adopting an existing database)",
-            ));
+            ))
+            .arg(
+                flag(
+                    "plan",
+                    "Print the migrations and operations that would run; apply nothing",
+                )
+                .conflicts_with("fake-initial"),
+            )
+            .arg(
+                flag(
+                    "check",
+                    "Apply nothing; exit with status 1 if migrations are not applied (for CI)",
+                )
+                .conflicts_with("fake-initial"),
+            );
         let sqlmigrate = Command::new("sqlmigrate")
             .about("Print the SQL a migration runs")
             .arg(
@@ -374,7 +440,18 @@ impl Manage {
             .subcommand(sqlmigrate)
             .subcommand(
                 Command::new("inspectdb")
-                    .about("Print models for the tables of an existing database"),
+                    .about("Print models for the tables of an existing database")
+                    .arg(
+                        Arg::new("TABLE")
+                            .num_args(0..)
+                            .action(ArgAction::Append)
+                            .help("Only these tables: names, or patterns with * and ? [default: every table]"),
+                    )
+                    .arg(repeated(
+                        "exclude",
+                        "TABLE",
+                        "Leave out these tables: names, or patterns with * and ? (--exclude 'auth_*')",
+                    )),
             )
     }
 
@@ -414,6 +491,13 @@ impl Manage {
             .unwrap_or_else(|| self.migrations.clone());
         match matches.subcommand() {
             Some(("makemigrations", m)) => makemigrations(m, &dir, out),
+            Some(("migrate", m)) if m.get_flag("plan") || m.get_flag("check") => plan(
+                &database,
+                &dir,
+                m.get_flag("plan"),
+                m.get_flag("check"),
+                out,
+            ),
             Some(("migrate", m)) => migrate(&database, &dir, m.get_flag("fake-initial"), out),
             Some(("showmigrations", _)) => showmigrations(&database, &dir, out),
             Some(("sqlmigrate", m)) => {
@@ -428,34 +512,18 @@ impl Manage {
                 write!(out, "{}", migrations.get(name)?.script_for(backend))?;
                 Ok(())
             }
-            Some(("inspectdb", _)) => {
-                let path = match &database {
-                    Target::File(path) => path,
-                    Target::Url(_) => {
-                        write!(out, "{}", crate::migrations::inspectdb(&database.open()?)?)?;
-                        return Ok(());
-                    }
-                };
-                if !path.exists() {
+            Some(("inspectdb", m)) => {
+                // Read-only: inspecting a database must not change it.
+                let Some(db) = database.open_read_only()? else {
                     return Err(Error::Query(crate::Error::Migration(format!(
-                        "database {} does not exist",
-                        path.display()
+                        "database {database} does not exist"
                     ))));
-                }
-                // Read-only: inspecting a database must not change it (not
-                // even its journal mode, which `Db::open` sets).
-                let conn = crate::rusqlite::Connection::open_with_flags(
-                    path,
-                    crate::rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-                )
-                .map_err(|e| {
-                    crate::Error::Migration(format!(
-                        "could not open database {} to read it: {e}",
-                        path.display()
-                    ))
-                })?;
-                let db = Db::from_connection(conn)?;
-                write!(out, "{}", crate::migrations::inspectdb(&db)?)?;
+                };
+                let options = InspectOptions {
+                    tables: strings(m, "TABLE"),
+                    exclude: strings(m, "exclude"),
+                };
+                write!(out, "{}", crate::migrations::inspectdb_with(&db, &options)?)?;
                 Ok(())
             }
             _ => Err(Error::Usage(self.command().render_usage().to_string())),
@@ -506,6 +574,33 @@ fn makemigrations(m: &ArgMatches, dir: &Path, out: &mut dyn Write) -> Result<(),
             .push(dotted(&raw, "--default", "TABLE.COLUMN=VALUE")?);
     }
     let models = crate::migrations::registry_models()?;
+    if models.is_empty() && !options.empty {
+        return Err(no_models());
+    }
+    if m.get_flag("check") {
+        let existing = Migrations::from_dir(dir)?;
+        let Some(migration) = crate::migrations::next_migration(&existing, &models, &options)?
+        else {
+            writeln!(out, "No changes detected")?;
+            return Ok(());
+        };
+        let path = dir.join(format!(
+            "{}.{}",
+            migration.name(),
+            crate::migrations::EXTENSION
+        ));
+        writeln!(
+            out,
+            "The models have changes without a migration; makemigrations would write {}:",
+            path.display()
+        )?;
+        for op in migration.operations() {
+            writeln!(out, "    - {op}")?;
+        }
+        return Err(Error::Check(
+            "makemigrations --check: the models have changes without a migration; run makemigrations, review the file and commit it".into(),
+        ));
+    }
     match crate::migrations::make_migrations(dir, &models, &options)? {
         MakeOutcome::NoChanges => writeln!(out, "No changes detected")?,
         MakeOutcome::Written { path, migration } => {
@@ -553,6 +648,80 @@ fn migrate(
             return Err(e.into());
         }
         writeln!(out, " OK")?;
+    }
+    Ok(())
+}
+
+/// The error of a command that needs models when none is linked in.
+fn no_models() -> Error {
+    // `cargo run` tells the program its package's name.
+    let line = match std::env::var("CARGO_PKG_NAME") {
+        Ok(name) if !name.is_empty() && name != "query" => {
+            format!("use {} as _;", name.replace('-', "_"))
+        }
+        _ => "use your_crate as _;".to_owned(),
+    };
+    Error::Query(crate::Error::Migration(format!(
+        "no models are linked into this program, so there is nothing to compare the migrations with. \
+         A #[derive(Model)] struct registers itself when the crate that defines it is linked into the binary, \
+         and Rust links a library only if the binary names it: if your models are in src/lib.rs, \
+         add `{line}` to src/bin/manage.rs (your library's name, with `_` for `-`). \
+         Models in src/main.rs can't be linked into another binary: move them into src/lib.rs"
+    )))
+}
+
+/// `migrate --plan` and `migrate --check`: what would run, reading the
+/// database without changing it.
+fn plan(
+    database: &Target,
+    dir: &Path,
+    show: bool,
+    check: bool,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let all = Migrations::from_dir(dir)?;
+    let done = match database.open_read_only()? {
+        Some(db) => db
+            .migration_status(&all)?
+            .iter()
+            .filter(|s| s.applied)
+            .count(),
+        None => 0,
+    };
+    let pending: Vec<&crate::migrations::Migration> = all.iter().skip(done).collect();
+    if pending.is_empty() {
+        writeln!(out, "No migrations to apply.")?;
+        return Ok(());
+    }
+    if show {
+        let backend = if database.is_postgres() {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        };
+        writeln!(out, "Planned operations on {database}:")?;
+        for m in &pending {
+            writeln!(out, "  {}", m.name())?;
+            if m.recorded_operations()?.is_empty() {
+                // A data migration (or a file of the previous version):
+                // its statements are what it does.
+                for sql in m.statements_for(backend) {
+                    writeln!(out, "    SQL: {}", sql.trim())?;
+                }
+            } else {
+                for op in m.operations() {
+                    writeln!(out, "    {op}")?;
+                }
+            }
+        }
+    }
+    if check {
+        let names: Vec<&str> = pending.iter().map(|m| m.name()).collect();
+        return Err(Error::Check(format!(
+            "migrate --check: {} migration(s) not applied to {database}: {}",
+            names.len(),
+            names.join(", ")
+        )));
     }
     Ok(())
 }

@@ -348,3 +348,415 @@ fn the_loop_on_postgres_from_a_database_url() {
     assert!(out.contains("  Applying 0001_initial... OK"), "{out}");
     assert!(file.exists());
 }
+
+// ------------------------------------------------ --check, --plan, inspectdb
+
+/// Runs `manage --database DATABASE --migrations <dir>/migrations ARGS`,
+/// returning what it wrote whether it succeeded or not.
+fn manage_out(dir: &Path, database: &str, args: &[&str]) -> (String, Result<(), Error>) {
+    let migrations = dir.join("migrations");
+    let mut argv: Vec<String> = vec![
+        "manage".into(),
+        "--database".into(),
+        database.to_owned(),
+        "--migrations".into(),
+        migrations.to_string_lossy().into_owned(),
+    ];
+    argv.extend(args.iter().map(|a| a.to_string()));
+    let mut out = Vec::new();
+    let result = manage::run(argv, &mut out);
+    (String::from_utf8(out).unwrap(), result)
+}
+
+/// `makemigrations --check`, `migrate --check` and `migrate --plan` on one
+/// database: what they print and their exit codes, and that they change
+/// nothing.
+fn check_and_plan(dir: &Path, database: &str, is_missing: &dyn Fn() -> bool) {
+    let run = |args: &[&str]| manage_out(dir, database, args);
+    let check_failed = |result: Result<(), Error>| {
+        let err = result.unwrap_err();
+        assert!(matches!(err, Error::Check(_)), "{err:?}");
+        assert_eq!(err.exit_code(), 1);
+        err.to_string()
+    };
+
+    // The model has no migration yet: --check fails, says what is missing,
+    // writes nothing.
+    let (out, result) = run(&["makemigrations", "--check"]);
+    let msg = check_failed(result);
+    assert!(msg.contains("changes without a migration"), "{msg}");
+    assert!(out.contains("0001_initial.sql"), "{out}");
+    assert!(
+        out.contains("    - CreateTable note (id, name, body)"),
+        "{out}"
+    );
+    assert!(!dir.join("migrations").exists());
+    manage(dir, &["makemigrations"]).unwrap();
+    let (out, result) = run(&["makemigrations", "--check"]);
+    assert_eq!(
+        (out.as_str(), result.is_ok()),
+        ("No changes detected\n", true)
+    );
+
+    // Nothing applied: --check fails, --plan lists, nothing is created.
+    let (out, result) = run(&["migrate", "--check"]);
+    let msg = check_failed(result);
+    assert!(msg.contains("1 migration(s) not applied"), "{msg}");
+    assert!(msg.contains("0001_initial"), "{msg}");
+    assert_eq!(out, "");
+    let (out, result) = run(&["migrate", "--plan"]);
+    result.unwrap();
+    assert!(out.starts_with("Planned operations on "), "{out}");
+    assert!(
+        out.contains("\n  0001_initial\n    CreateTable note (id, name, body)\n"),
+        "{out}"
+    );
+    let (plan_out, result) = run(&["migrate", "--plan", "--check"]);
+    check_failed(result);
+    assert_eq!(plan_out, out);
+    assert!(is_missing(), "--check and --plan must not create anything");
+
+    // Applied: both pass.
+    let (out, result) = run(&["migrate"]);
+    result.unwrap();
+    assert!(out.contains("Applying 0001_initial... OK"), "{out}");
+    for args in [&["migrate", "--check"][..], &["migrate", "--plan"]] {
+        let (out, result) = run(args);
+        result.unwrap();
+        assert_eq!(out, "No migrations to apply.\n");
+    }
+
+    // A data migration: --plan shows its statements.
+    manage(dir, &["makemigrations", "--empty", "--name", "seed"]).unwrap();
+    let seed = dir.join("migrations/0002_seed.sql");
+    let text = std::fs::read_to_string(&seed).unwrap().replace(
+        "-- Write your statements here",
+        "INSERT INTO note (name) VALUES ('seeded');\n-- Write your statements here",
+    );
+    std::fs::write(&seed, text).unwrap();
+    let (out, result) = run(&["migrate", "--plan"]);
+    result.unwrap();
+    assert!(
+        out.contains("  0002_seed\n    SQL: INSERT INTO note (name) VALUES ('seeded')\n"),
+        "{out}"
+    );
+    let (_, result) = run(&["migrate", "--check"]);
+    assert!(check_failed(result).contains("0002_seed"));
+    // --plan applied nothing.
+    let (out, _) = run(&["showmigrations"]);
+    assert_eq!(out, "[X] 0001_initial\n[ ] 0002_seed\n");
+
+    // Flags that make no sense together are usage errors.
+    for args in [
+        &["migrate", "--plan", "--fake-initial"][..],
+        &["migrate", "--check", "--fake-initial"],
+        &["makemigrations", "--check", "--empty"],
+    ] {
+        let (_, result) = run(args);
+        let err = result.unwrap_err();
+        assert_eq!(err.exit_code(), 2, "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn check_and_plan_exit_codes() {
+    let dir = tmpdir("check");
+    let file = dir.join("db.sqlite3");
+    check_and_plan(&dir, &file.to_string_lossy(), &|| !file.exists());
+}
+
+#[test]
+fn check_and_plan_exit_codes_on_postgres() {
+    let Some(pg) = PgSchema::new("check") else {
+        return;
+    };
+    let dir = tmpdir("pg-check");
+    let admin = Db::connect(&pg.admin).unwrap();
+    let name = pg.name.clone();
+    let is_missing = move || {
+        admin
+            .query(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = $1",
+                &[Value::Text(name.clone())],
+            )
+            .unwrap()
+            == vec![vec![Value::Integer(0)]]
+    };
+    check_and_plan(&dir, &pg.url, &is_missing);
+}
+
+/// Tables of another framework beside the application's, as Django leaves them.
+const DJANGO_TABLES: &str =
+    "CREATE TABLE album (id integer PRIMARY KEY, title varchar(160) NOT NULL);
+CREATE TABLE track (id integer PRIMARY KEY, name varchar(200) NOT NULL);
+CREATE TABLE django_migrations (id integer PRIMARY KEY, app varchar(255) NOT NULL);
+CREATE TABLE auth_user (id integer PRIMARY KEY, username varchar(150) NOT NULL);
+CREATE TABLE auth_group (id integer PRIMARY KEY, name varchar(150) NOT NULL);";
+
+fn inspectdb_filters(dir: &Path, database: &str) {
+    let run = |args: &[&str]| manage_out(dir, database, args);
+    let structs = |source: &str| -> Vec<String> {
+        source
+            .lines()
+            .filter_map(|l| l.strip_prefix("pub struct "))
+            .map(|l| l.trim_end_matches(" {").to_owned())
+            .collect()
+    };
+    let (all, result) = run(&["inspectdb"]);
+    result.unwrap();
+    assert_eq!(
+        structs(&all),
+        [
+            "Album",
+            "AuthGroup",
+            "AuthUser",
+            "DjangoMigrations",
+            "Track"
+        ]
+    );
+    let (apps, result) = run(&["inspectdb", "--exclude", "django_*", "--exclude", "auth_*"]);
+    result.unwrap();
+    assert_eq!(structs(&apps), ["Album", "Track"]);
+    let (out, result) = run(&["inspectdb", "track", "auth_*", "--exclude", "auth_group"]);
+    result.unwrap();
+    assert_eq!(structs(&out), ["AuthUser", "Track"]);
+    // A name that matches no table is an error, naming it.
+    let (_, result) = run(&["inspectdb", "album", "albums"]);
+    let err = result.unwrap_err();
+    assert_eq!(err.exit_code(), 1);
+    assert!(err.to_string().contains("`albums`"), "{err}");
+    assert!(!err.to_string().contains("`album`"), "{err}");
+    // The library takes the same options.
+    let db = Db::connect(&if database.contains("://") {
+        database.to_owned()
+    } else {
+        format!("sqlite://{database}")
+    })
+    .unwrap();
+    let options = query::migrations::InspectOptions::new()
+        .table("*")
+        .exclude("django_migrations")
+        .exclude("auth_*");
+    assert_eq!(
+        query::migrations::inspectdb_with(&db, &options).unwrap(),
+        apps
+    );
+}
+
+#[test]
+fn inspectdb_takes_tables_and_exclude() {
+    let dir = tmpdir("inspect-filter");
+    let file = dir.join("db.sqlite3");
+    let db = Db::open(&file).unwrap();
+    db.execute_batch(DJANGO_TABLES).unwrap();
+    drop(db);
+    inspectdb_filters(&dir, &file.to_string_lossy());
+    // SQLite compares table names without case, and so does the filter.
+    let (out, result) = manage_out(&dir, &file.to_string_lossy(), &["inspectdb", "ALBUM"]);
+    result.unwrap();
+    assert!(out.contains("pub struct Album {"), "{out}");
+}
+
+#[test]
+fn inspectdb_takes_tables_and_exclude_on_postgres() {
+    let Some(pg) = PgSchema::new("inspect") else {
+        return;
+    };
+    Db::connect(&pg.url)
+        .unwrap()
+        .execute_batch(DJANGO_TABLES)
+        .unwrap();
+    inspectdb_filters(&tmpdir("pg-inspect-filter"), &pg.url);
+}
+
+#[test]
+fn a_drop_that_may_be_a_rename_names_the_flag_the_first_time() {
+    let dir = tmpdir("rename-hint");
+    manage(&dir, &["makemigrations"]).unwrap();
+    let path = dir.join("migrations/0001_initial.sql");
+    let initial = std::fs::read_to_string(&path).unwrap();
+    // Pretend the table used to be called `memo`.
+    std::fs::write(&path, initial.replace("\"note\"", "\"memo\"")).unwrap();
+    let err = manage(&dir, &["makemigrations"]).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("pass --rename-table memo=note"), "{msg}");
+    assert!(msg.contains("--allow-drop=memo"), "{msg}");
+    // --check fails on it too: the models have changes without a migration.
+    let err = manage(&dir, &["makemigrations", "--check"]).unwrap_err();
+    assert_eq!(err.exit_code(), 1);
+    assert!(
+        err.to_string().contains("--rename-table memo=note"),
+        "{err}"
+    );
+    let out = manage(&dir, &["makemigrations", "--rename-table", "memo=note"]).unwrap();
+    assert!(out.contains("    - RenameTable memo -> note"), "{out}");
+
+    // A column gone while two appear: both renames it may be, spelled out.
+    let dir = tmpdir("rename-hint-columns");
+    manage(&dir, &["makemigrations"]).unwrap();
+    let path = dir.join("migrations/0001_initial.sql");
+    let initial = std::fs::read_to_string(&path).unwrap();
+    let text = initial
+        .replace("-- @column \"body\" text\n", "")
+        .replace("\"name\"", "\"label\"");
+    std::fs::write(&path, text).unwrap();
+    let err = manage(&dir, &["makemigrations"]).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("pass --rename-column note.label=name or --rename-column note.label=body"),
+        "{msg}"
+    );
+}
+
+// ------------------------------------------ the README's binary, as a user builds it
+
+/// The README's `src/bin/manage.rs`: its code block that starts with that line.
+fn readme_manage_rs() -> String {
+    let readme = include_str!("../README.md");
+    let fence = "```rust,ignore\n// src/bin/manage.rs\n";
+    let start = readme
+        .find(fence)
+        .expect("the README shows src/bin/manage.rs")
+        + "```rust,ignore\n".len();
+    let end = start + readme[start..].find("```").unwrap();
+    readme[start..end].to_owned()
+}
+
+/// Runs a binary of the project in `dir`, `manage`-style, without the
+/// `CARGO_PKG_NAME` this test runs with (unless `package` sets one).
+fn run_bin(bin: &Path, dir: &Path, package: Option<&str>, args: &[&str]) -> (i32, String) {
+    let mut cmd = std::process::Command::new(bin);
+    cmd.arg("--database")
+        .arg(dir.join("db.sqlite3"))
+        .arg("--migrations")
+        .arg(dir.join("migrations"))
+        .args(args)
+        .env_remove("CARGO_PKG_NAME")
+        .env_remove(manage::DATABASE_ENV)
+        .env_remove(manage::DATABASE_URL_ENV);
+    if let Some(name) = package {
+        cmd.env("CARGO_PKG_NAME", name);
+    }
+    let out = cmd.output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
+/// A package laid out as a user lays it out: models in `src/lib.rs` (and a
+/// module of it), the README's `src/bin/manage.rs`, `query` as a
+/// dependency. Built by cargo in a target folder of its own, kept between
+/// runs (the first build compiles `query`'s dependencies once).
+#[test]
+fn the_readme_manage_binary_finds_the_models_of_lib_rs() {
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("manage-project");
+    let project = root.join("shop");
+    std::fs::create_dir_all(project.join("src/bin")).unwrap();
+    let manifest = format!(
+        "[package]\nname = \"shop\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n\
+         [dependencies]\nquery = {{ path = {:?} }}\n\n\
+         # Not a member of the workspace it sits in.\n[workspace]\n",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let files = [
+        ("Cargo.toml", manifest),
+        (
+            "src/lib.rs",
+            "use query::prelude::*;\n\n\
+             #[derive(Model, Debug)]\npub struct Product {\n    pub id: i64,\n    #[field(max_length = 50)]\n    pub name: String,\n}\n\n\
+             pub mod orders;\n"
+                .to_owned(),
+        ),
+        (
+            "src/orders.rs",
+            "use query::prelude::*;\n\n\
+             #[derive(Model, Debug)]\npub struct Order {\n    pub id: i64,\n    pub total: i64,\n}\n"
+                .to_owned(),
+        ),
+        ("src/bin/manage.rs", readme_manage_rs()),
+        // The same binary without the line that links the library.
+        (
+            "src/bin/unlinked.rs",
+            readme_manage_rs()
+                .lines()
+                .filter(|l| !l.starts_with("use shop as _;"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+    ];
+    assert!(files[3].1.contains("use shop as _;"), "{}", files[3].1);
+    for (path, text) in &files {
+        let path = project.join(path);
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+            std::fs::write(&path, text).unwrap();
+        }
+    }
+    // The versions this workspace builds with, so that no newer release is
+    // fetched: the build works offline wherever the workspace built.
+    let lock =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.lock")).unwrap();
+    if !project.join("Cargo.lock").exists() {
+        std::fs::write(project.join("Cargo.lock"), lock).unwrap();
+    }
+    let target = root.join("target");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let build = std::process::Command::new(cargo)
+        .args(["build", "--offline", "--bins", "--quiet"])
+        .current_dir(&project)
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .unwrap();
+    assert!(
+        build.status.success(),
+        "building the project failed:\n{}",
+        String::from_utf8_lossy(&build.stderr)
+    );
+    let bin = |name: &str| {
+        target
+            .join("debug")
+            .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+    };
+
+    let dir = tmpdir("project");
+    let manage = bin("manage");
+    let (code, out) = run_bin(&manage, &dir, None, &["makemigrations"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("    - CreateTable order (id, total)"), "{out}");
+    assert!(
+        out.contains("    - CreateTable product (id, name)"),
+        "{out}"
+    );
+    // The exit codes CI sees.
+    assert_eq!(
+        run_bin(&manage, &dir, None, &["makemigrations", "--check"]).0,
+        0
+    );
+    assert_eq!(run_bin(&manage, &dir, None, &["migrate", "--check"]).0, 1);
+    assert_eq!(run_bin(&manage, &dir, None, &["migrate"]).0, 0);
+    assert_eq!(run_bin(&manage, &dir, None, &["migrate", "--check"]).0, 0);
+    assert_eq!(
+        run_bin(&manage, &dir, None, &["migrate", "--frobnicate"]).0,
+        2
+    );
+
+    // Without the line: never silent, and says what to add.
+    let unlinked = bin("unlinked");
+    for args in [&["makemigrations"][..], &["makemigrations", "--check"]] {
+        let (code, out) = run_bin(&unlinked, &dir, None, args);
+        assert_eq!(code, 1, "{args:?}: {out}");
+        assert!(
+            out.contains("no models are linked into this program"),
+            "{out}"
+        );
+        assert!(out.contains("`use your_crate as _;`"), "{out}");
+    }
+    // Under `cargo run`, which tells the program its package, the line is exact.
+    let (_, out) = run_bin(&unlinked, &dir, Some("shop"), &["makemigrations"]);
+    assert!(
+        out.contains("add `use shop as _;` to src/bin/manage.rs"),
+        "{out}"
+    );
+}

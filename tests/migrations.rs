@@ -731,7 +731,7 @@ fn a_table_is_renamed_only_when_asked_and_keeps_its_rows() {
         .unwrap();
     let err = make(&dir, &[renamed::Customer::META], DiffOptions::default()).unwrap_err();
     assert!(
-        err.to_string().contains("--rename-table customer=NEW"),
+        err.to_string().contains("--rename-table customer=client"),
         "{err}"
     );
     let rename = DiffOptions {
@@ -1217,9 +1217,10 @@ fn an_inspected_database_adopts_migrations_with_fake_initial() {
             .unwrap()
             .unwrap();
     let migrations = Migrations::new(vec![initial]).unwrap();
-    // Running it would fail: the tables exist.
+    // Running it would fail: the tables exist. It says what to do instead.
     let err = db.migrate(&migrations).unwrap_err();
-    assert!(err.to_string().contains("already exists"), "{err}");
+    assert!(err.to_string().contains("already has the tables"), "{err}");
+    assert!(err.to_string().contains("--fake-initial"), "{err}");
     assert_eq!(
         db.fake_initial(&migrations).unwrap().as_deref(),
         Some("0001_initial")
@@ -2642,4 +2643,42 @@ fn an_adopted_postgres_database_takes_every_change() {
     sqlite.execute_batch(ADOPTED_SQLITE).unwrap();
     assert_eq!(logical_schema(&pg), logical_schema(&sqlite));
     adopt_and_change(&pg, &tmpdir("adopt-postgres"));
+}
+
+/// A first migration on a database whose tables exist (made by another
+/// framework, or by hand) says to adopt it with `--fake-initial`, and
+/// leaves nothing behind: not even the history table.
+#[test]
+fn on_each_backend_migrate_on_existing_tables_says_fake_initial_and_leaves_nothing() {
+    common::each_empty_db(|db| {
+        db.execute_batch("CREATE TABLE plain (id integer PRIMARY KEY)")?;
+        let before = catalog(db);
+        let initial = query::migrations::next_migration(
+            &Migrations::default(),
+            &[inspected_plain::Plain::META],
+            &MakeOptions::default(),
+        )?
+        .unwrap();
+        let migrations = Migrations::new(vec![initial])?;
+        let err = db.migrate(&migrations).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("can't apply 0001_initial"), "{msg}");
+        assert!(msg.contains("`plain`"), "{msg}");
+        assert!(msg.contains("migrate --fake-initial"), "{msg}");
+        assert!(msg.contains("Nothing was applied"), "{msg}");
+        assert_eq!(catalog(db), before);
+
+        // A first migration that fails as it runs leaves no history table
+        // either.
+        let broken = written_for_all(
+            "0001_initial",
+            "CREATE TABLE fresh (id integer PRIMARY KEY);\nINSERT INTO missing VALUES (1);",
+        );
+        let err = db.migrate(&Migrations::new(vec![broken])?).unwrap_err();
+        assert!(matches!(err, Error::MigrationFailed { .. }), "{err:?}");
+        assert_eq!(catalog(db), before);
+        assert!(db.applied_migrations()?.is_empty());
+        Ok(())
+    })
+    .unwrap();
 }

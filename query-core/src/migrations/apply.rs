@@ -182,6 +182,9 @@ impl Db {
                 });
             }
         }
+        if n == 0 {
+            refuse_existing_tables(self, executor, list[0])?;
+        }
         let mut done = Vec::new();
         for (k, m) in list.iter().enumerate().skip(n) {
             let prev = k.checked_sub(1).map(|p| list[p]);
@@ -286,6 +289,32 @@ impl Db {
         executor.record(self, first)?;
         Ok(Some(first.name().to_owned()))
     }
+}
+
+/// Before the first migration runs on a database without history: the
+/// tables it creates must not exist yet. When they do, the database was
+/// made some other way (by another framework, by hand), and the error says
+/// how to adopt it instead: `migrate --fake-initial`. Nothing has run.
+fn refuse_existing_tables(db: &Db, executor: &dyn Executor, first: &Migration) -> Result<()> {
+    // The state after the first migration is the tables it creates. A file
+    // without a readable state is left to fail, if it does, as it runs.
+    let Ok(state) = first.state() else {
+        return Ok(());
+    };
+    let mut existing = Vec::new();
+    for name in state.tables.keys() {
+        if executor.table_columns(db, name)?.is_some() {
+            existing.push(format!("`{name}`"));
+        }
+    }
+    if existing.is_empty() {
+        return Ok(());
+    }
+    let name = first.name();
+    Err(Error::Migration(format!(
+        "can't apply {name}: this database has no migration history, but it already has the tables {name} creates: {}. Nothing was applied. If the database was made without these migrations (you are adopting it: models from inspectdb, then makemigrations), run `migrate --fake-initial` (`Db::fake_initial`) to record {name} as applied without running it; otherwise migrate an empty database",
+        existing.join(", ")
+    )))
 }
 
 /// Whether `c` is the key `inspectdb` gives a SQLite table without one:

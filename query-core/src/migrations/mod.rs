@@ -41,7 +41,7 @@ use crate::backend::Backend;
 use crate::error::{Error, Result};
 
 pub use self::apply::{HISTORY_TABLE, MigrationStatus};
-pub use self::inspect::inspectdb;
+pub use self::inspect::{InspectOptions, inspectdb, inspectdb_with};
 pub use self::make::{MakeOptions, MakeOutcome, make_migrations, next_migration};
 pub use self::plan::{DiffOptions, diff, parse_default, suggest_name};
 pub use crate::backend::schema::{create_table_sql, statements_for};

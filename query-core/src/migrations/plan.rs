@@ -104,6 +104,16 @@ pub fn suggest_name(ops: &[Operation], initial: bool) -> String {
     }
 }
 
+/// Flags joined for a message: `a`, `a or b`, `a, b or c`.
+fn one_of(flags: impl Iterator<Item = String>) -> String {
+    let flags: Vec<String> = flags.collect();
+    match flags.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
 /// The operations that turn `before` into `after`, in an order every backend can run.
 ///
 /// Renames come only from `options`; a column or table that disappears is
@@ -269,10 +279,12 @@ pub fn diff(
                 )?;
                 continue;
             }
-            let rename = match added.as_slice() {
-                [one] => format!("--rename-column {name}.{}={one}", c.name),
-                _ => format!("--rename-column {name}.{}=NEW", c.name),
-            };
+            // Every rename it may be, spelled out: the flag to pass as it is.
+            let rename = one_of(
+                added
+                    .iter()
+                    .map(|a| format!("--rename-column {name}.{}={a}", c.name)),
+            );
             if options.allow_drop {
                 problems.push(format!(
                     "column `{name}.{}` is no longer in the model while `{name}` gains {}: if it was renamed, pass {rename}; --allow-drop alone does not drop a column that may have been renamed: to drop it, pass --allow-drop={name}.{}",
@@ -379,20 +391,26 @@ pub fn diff(
                 &mut cur,
                 &mut ops,
             )?;
-        } else if options.allow_drop {
-            problems.push(format!(
-                "table `{name}` has no model any more while the table(s) {} are created: if it was renamed, pass --rename-table {name}={}; --allow-drop alone does not drop a table that may have been renamed: to drop it, pass --allow-drop={name}",
-                created
-                    .iter()
-                    .map(|c| format!("`{c}`"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                if created.len() == 1 { created[0].as_str() } else { "NEW" }
-            ));
         } else {
-            problems.push(format!(
-                "table `{name}` has no model any more: dropping it deletes its rows, pass --allow-drop to confirm (if it was renamed, pass --rename-table {name}=NEW)"
-            ));
+            let rename = one_of(created.iter().map(|c| format!("--rename-table {name}={c}")));
+            if options.allow_drop {
+                problems.push(format!(
+                    "table `{name}` has no model any more while the table(s) {} are created: if it was renamed, pass {rename}; --allow-drop alone does not drop a table that may have been renamed: to drop it, pass --allow-drop={name}",
+                    created
+                        .iter()
+                        .map(|c| format!("`{c}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ));
+            } else if created.is_empty() {
+                problems.push(format!(
+                    "table `{name}` has no model any more: dropping it deletes its rows, pass --allow-drop to confirm"
+                ));
+            } else {
+                problems.push(format!(
+                    "table `{name}` has no model any more: dropping it deletes its rows, pass --allow-drop={name} to confirm (if it was renamed, pass {rename})"
+                ));
+            }
         }
     }
 

@@ -45,11 +45,12 @@ fn truthy(v: &Value) -> bool {
     matches!(v, Value::Integer(1))
 }
 
-/// Every table of the current schema but the migration history, by name.
-pub(crate) fn tables(db: &Db) -> Result<Vec<InspectedTable>> {
+/// Every table of the current schema but the migration history, by name;
+/// only those `keep` keeps are read.
+pub(crate) fn tables(db: &Db, keep: &mut dyn FnMut(&str) -> bool) -> Result<Vec<InspectedTable>> {
     let mut out = Vec::new();
     for row in db.query(TABLES, &[Value::Text(HISTORY_TABLE.into())])? {
-        if let Some(name) = row.first().and_then(text) {
+        if let Some(name) = row.first().and_then(text).filter(|n| keep(n)) {
             out.push(table(db, name.to_owned())?);
         }
     }

@@ -119,8 +119,9 @@ fn query_strings<const N: usize>(
         .map_err(|e| Error::sqlite(e, sql))
 }
 
-/// Every table of `db` but SQLite's own and the migration history, by name.
-pub(crate) fn tables(db: &Db) -> Result<Vec<InspectedTable>> {
+/// Every table of `db` but SQLite's own and the migration history, by
+/// name; only those `keep` keeps are read.
+pub(crate) fn tables(db: &Db, keep: &mut dyn FnMut(&str) -> bool) -> Result<Vec<InspectedTable>> {
     let tables = query_strings::<2>(
         db,
         "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name <> ?1 ORDER BY name",
@@ -128,7 +129,9 @@ pub(crate) fn tables(db: &Db) -> Result<Vec<InspectedTable>> {
     )?;
     let mut out = Vec::new();
     for [name, sql] in tables {
-        let Some(name) = name else { continue };
+        let Some(name) = name.filter(|n| keep(n)) else {
+            continue;
+        };
         let sql = sql.unwrap_or_default();
         if sql
             .trim_start()

@@ -79,7 +79,6 @@ impl Executor for SqliteExecutor {
     }
 
     fn apply(&self, db: &Db, m: &Migration, prev: Option<&Migration>) -> Result<bool> {
-        db.execute_batch(CREATE_HISTORY)?;
         apply_one(db, m, prev)
     }
 }
@@ -122,7 +121,7 @@ fn apply_one(db: &Db, m: &Migration, prev: Option<&Migration>) -> Result<bool> {
 }
 
 /// `BEGIN IMMEDIATE` (the write lock first, so two `migrate`s at once
-/// run each migration once), the statements, the foreign key check, the
+/// run each migration once), the history table if needed, the statements, the foreign key check, the
 /// history row, `COMMIT`; `ROLLBACK` on any error.
 fn run_in_transaction(
     db: &Db,
@@ -138,6 +137,10 @@ fn run_in_transaction(
     conn.execute_batch("BEGIN IMMEDIATE")
         .map_err(|e| failed("BEGIN IMMEDIATE", e))?;
     let body = || -> Result<bool> {
+        // In the transaction: a first migration that fails leaves no
+        // history table behind.
+        conn.execute_batch(CREATE_HISTORY)
+            .map_err(|e| failed(CREATE_HISTORY, e))?;
         let done: bool = conn
             .query_row(APPLIED, [m.name()], |r| r.get(0))
             .map_err(|e| failed(APPLIED, e))?;
