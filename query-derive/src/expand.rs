@@ -58,8 +58,10 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
             });
         } else {
             // A decimal type the derive did not recognize by name (an alias).
+            // Every token on the type, so that the error points there.
+            let check = quote_spanned!(ty_span=> ::query::__private::assert_no_precision_needed);
             checks.push(quote_spanned! {ty_span=>
-                const _: () = #p::assert_no_precision_needed(#ops.sql_type);
+                const _: () = #check(#ops.sql_type);
             });
         }
 
