@@ -2201,7 +2201,7 @@ fn inspectdb_and_fake_initial_on_postgres() {
         "#[model(table = \"Album\")]\npub struct Album {",
         "    #[field(column = \"AlbumId\", primary_key)]\n    pub album_id: i32,",
         "    #[field(column = \"Title\", max_length = 160)]\n    pub title: String,",
-        "    pub price: Option<f64>,",
+        "    #[field(column = \"Price\", max_digits = 10, decimal_places = 2)]\n    pub price: Option<query::Decimal>,",
         "    #[field(default = -1_i16)]\n    pub score: Option<i16>,",
         "    #[field(default = \"it's\")]\n    pub note: Option<String>,",
         "    #[field(default = true)]\n    pub seen: bool,",

@@ -49,7 +49,8 @@ pub use crate::query::{
 };
 pub use crate::queryset::QuerySet;
 pub use crate::types::{
-    FieldType, IntoValue, Nullable, Ordered, PrimaryKey, Scalar, TextField, TextLookup, Timestamp,
+    DecimalField, FieldType, IntoValue, Nullable, Ordered, PrimaryKey, Scalar, TextField,
+    TextLookup, Timestamp,
 };
 pub use crate::validation::{FieldError, ValidationErrors};
 pub use crate::value::{SqlType, Value};
@@ -57,6 +58,10 @@ pub use crate::value::{SqlType, Value};
 pub use postgres;
 #[cfg(feature = "sqlite")]
 pub use rusqlite;
+/// The decimal type of `Decimal` fields (feature `decimal`), from
+/// [`rust_decimal`](https://docs.rs/rust_decimal).
+#[cfg(feature = "decimal")]
+pub use rust_decimal::{self, Decimal};
 
 /// Everything a user of the crate needs: `use query::prelude::*;`.
 pub mod prelude {
@@ -72,8 +77,8 @@ pub mod __private {
     pub use crate::backend::{Binder, Row};
     pub use crate::error::Result;
     pub use crate::meta::{FieldMeta, ModelMeta, RegisteredModel, StatementCache};
-    pub use crate::types::{FieldType, IntoValue, PrimaryKey, TextField, Timestamp};
-    pub use crate::validation::{ValidationErrors, check_choices, check_text};
+    pub use crate::types::{DecimalField, FieldType, IntoValue, PrimaryKey, TextField, Timestamp};
+    pub use crate::validation::{ValidationErrors, check_choices, check_decimal, check_text};
     pub use crate::value::Value;
     pub use inventory;
 
@@ -81,6 +86,17 @@ pub mod __private {
     pub const fn assert_text<T: TextField>() {}
     /// Checks at compile time that `T` is a date or time (`auto_now`, `auto_now_add`).
     pub const fn assert_timestamp<T: Timestamp>() {}
+    /// Checks at compile time that `T` is a decimal (`max_digits`, `decimal_places`).
+    pub const fn assert_decimal<T: DecimalField>() {}
+    /// Fails at compile time for a decimal field without `max_digits` and
+    /// `decimal_places` (one whose type the derive could not see is a decimal).
+    pub const fn assert_no_precision_needed(ty: crate::value::SqlType) {
+        if matches!(ty, crate::value::SqlType::Decimal) {
+            panic!(
+                "a `Decimal` field needs `#[field(max_digits = N, decimal_places = M)]`: the most digits in all, and after the point"
+            );
+        }
+    }
 
     pub use crate::types::{ColumnOps, KeyOps, column_ops, key_ops};
 }

@@ -64,6 +64,10 @@ pub struct FieldMeta {
     pub db_index: bool,
     /// `#[field(max_length = N)]`; 254 for `email` and 200 for `url` unless given.
     pub max_length: Option<u32>,
+    /// `#[field(max_digits = N)]`: the most digits a decimal may have.
+    pub max_digits: Option<u32>,
+    /// `#[field(decimal_places = N)]`: the most digits after the point.
+    pub decimal_places: Option<u32>,
     /// `#[field(email)]`.
     pub email: bool,
     /// `#[field(url)]`.
@@ -96,6 +100,8 @@ impl FieldMeta {
             unique: false,
             db_index: false,
             max_length: None,
+            max_digits: None,
+            decimal_places: None,
             email: false,
             url: false,
             auto_now: false,
@@ -119,6 +125,11 @@ impl FieldMeta {
     }
     pub const fn max_length(mut self, n: u32) -> Self {
         self.max_length = Some(n);
+        self
+    }
+    pub const fn decimal(mut self, max_digits: u32, decimal_places: u32) -> Self {
+        self.max_digits = Some(max_digits);
+        self.decimal_places = Some(decimal_places);
         self
     }
     pub const fn email(mut self) -> Self {

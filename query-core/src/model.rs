@@ -44,7 +44,8 @@ pub trait Model: Sized + 'static {
     }
 
     /// Runs every field's validation (`max_length` in characters, `email`,
-    /// `url`, `choices`) and returns all failures at once as
+    /// `url`, `choices`, a decimal's `max_digits` and `decimal_places`) and
+    /// returns all failures at once as
     /// [`Error::Validation`].
     fn full_clean(&self) -> Result<()> {
         let mut errors = ValidationErrors::default();

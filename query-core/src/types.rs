@@ -7,11 +7,12 @@ use crate::value::{SqlType, Value};
 /// A Rust type a model field can have.
 ///
 /// Implemented for the integers up to `i64`, `f32`, `f64`, `bool`, `String`,
-/// `Vec<u8>`, the chrono date types, and `Option` of each of these.
+/// `Vec<u8>`, the chrono date types, `rust_decimal::Decimal` (feature
+/// `decimal`), and `Option` of each of these.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a supported model field type",
     label = "unsupported field type",
-    note = "a field can be `i8`, `i16`, `i32`, `i64`, `u8`, `u16`, `u32`, `f32`, `f64`, `bool`, `String`, `Vec<u8>`, `chrono::NaiveDate`, `chrono::NaiveDateTime`, `chrono::DateTime<Utc>`, or an `Option` of one of these (SQLite stores signed 64-bit integers: use `i64` rather than `u64` or `usize`)"
+    note = "a field can be `i8`, `i16`, `i32`, `i64`, `u8`, `u16`, `u32`, `f32`, `f64`, `bool`, `String`, `Vec<u8>`, `chrono::NaiveDate`, `chrono::NaiveDateTime`, `chrono::DateTime<Utc>`, `rust_decimal::Decimal`, or an `Option` of one of these (SQLite stores signed 64-bit integers: use `i64` rather than `u64` or `usize`)"
 )]
 pub trait FieldType: Sized + 'static {
     /// The non-NULL type: `T` for `Option<T>`, `Self` otherwise. Lookups take values of it.
@@ -256,6 +257,16 @@ impl Primitive for chrono::DateTime<chrono::Utc> {
     }
 }
 
+// A decimal travels as its exact text (`1.50`, keeping its scale): what
+// SQLite stores, and what the PostgreSQL backend encodes as `numeric` for a
+// `numeric` parameter.
+#[cfg(feature = "decimal")]
+impl Primitive for rust_decimal::Decimal {
+    fn to_value(&self) -> Value {
+        Value::Text(self.to_string())
+    }
+}
+
 scalar! {
     i8 => I8; i16 => I16; i32 => I32; i64 => I64;
     u8 => U8; u16 => U16; u32 => U32;
@@ -263,6 +274,11 @@ scalar! {
     bool => Bool;
     String => Text;
     Vec<u8> => Blob;
+}
+
+#[cfg(feature = "decimal")]
+scalar! {
+    rust_decimal::Decimal => Decimal;
 }
 
 // "Now" to the microsecond, as Django's `timezone.now()` and PostgreSQL's
@@ -389,6 +405,8 @@ macro_rules! ordered {
     )*};
 }
 ordered!(i8, i16, i32, i64, u8, u16, u32, f32, f64, String);
+#[cfg(feature = "decimal")]
+ordered!(rust_decimal::Decimal);
 #[cfg(feature = "chrono")]
 ordered!(
     chrono::NaiveDate,
@@ -463,3 +481,16 @@ mod chrono_now {
     impl Timestamp for NaiveDate {}
     impl<T: Timestamp + Scalar> Timestamp for Option<T> {}
 }
+
+/// Decimal fields: `#[field(max_digits, decimal_places)]` need one.
+#[diagnostic::on_unimplemented(
+    message = "`#[field(max_digits = .., decimal_places = ..)]` need a decimal field, but `{Self}` is not one",
+    label = "not a decimal type",
+    note = "use `rust_decimal::Decimal` or `Option<rust_decimal::Decimal>` (feature `decimal`)"
+)]
+pub trait DecimalField: FieldType {}
+
+#[cfg(feature = "decimal")]
+impl DecimalField for rust_decimal::Decimal {}
+#[cfg(feature = "decimal")]
+impl DecimalField for Option<rust_decimal::Decimal> {}

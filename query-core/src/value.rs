@@ -57,11 +57,16 @@ pub enum SqlType {
     DateTime,
     /// `chrono::DateTime<Utc>`.
     DateTimeUtc,
+    /// `rust_decimal::Decimal` (feature `decimal`), Django's `DecimalField`:
+    /// `numeric(p, s)` on PostgreSQL, exact decimal text compared as numbers
+    /// on SQLite. Its precision is the field's `max_digits` and
+    /// `decimal_places`.
+    Decimal,
 }
 
 impl SqlType {
     /// Every type, for parsers and tests.
-    pub const ALL: [SqlType; 15] = [
+    pub const ALL: [SqlType; 16] = [
         SqlType::I8,
         SqlType::I16,
         SqlType::I32,
@@ -77,6 +82,7 @@ impl SqlType {
         SqlType::Date,
         SqlType::DateTime,
         SqlType::DateTimeUtc,
+        SqlType::Decimal,
     ];
 
     /// The type's name in migration files: the Rust type's (`i32`, `text`, ...).
@@ -97,6 +103,7 @@ impl SqlType {
             SqlType::Date => "date",
             SqlType::DateTime => "datetime",
             SqlType::DateTimeUtc => "datetime_utc",
+            SqlType::Decimal => "decimal",
         }
     }
 

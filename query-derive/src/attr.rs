@@ -32,6 +32,10 @@ pub struct FieldAttrs {
     pub ty: Type,
     pub column: String,
     pub max_length: Option<u32>,
+    /// `max_digits`, with the span of its key.
+    pub max_digits: Option<(u32, Span)>,
+    /// `decimal_places`, with the span of its key.
+    pub decimal_places: Option<(u32, Span)>,
     /// The span of `max_length`, `email`, `url` or `text`, when any is given.
     pub text_attr: Option<Span>,
     pub email: bool,
@@ -214,6 +218,8 @@ pub fn parse(input: &DeriveInput) -> Result<ModelAttrs> {
             ident,
             ty: field.ty.clone(),
             max_length: None,
+            max_digits: None,
+            decimal_places: None,
             text_attr: None,
             email: false,
             url: false,
@@ -240,6 +246,25 @@ pub fn parse(input: &DeriveInput) -> Result<ModelAttrs> {
                     }
                     f.text_attr.get_or_insert(span);
                     set_once(&mut f.max_length, n, &meta)
+                } else if meta.path.is_ident("max_digits") {
+                    // #[field(max_digits = 10)]
+                    let lit: LitInt = meta.value()?.parse()?;
+                    let n: u32 = lit.base10_parse()?;
+                    if n == 0 {
+                        return Err(Error::new(lit.span(), "`max_digits` must be at least 1"));
+                    }
+                    if n > 28 {
+                        return Err(Error::new(
+                            lit.span(),
+                            "`max_digits` can be at most 28, the most digits a `rust_decimal::Decimal` holds",
+                        ));
+                    }
+                    set_once(&mut f.max_digits, (n, span), &meta)
+                } else if meta.path.is_ident("decimal_places") {
+                    // #[field(decimal_places = 2)]
+                    let lit: LitInt = meta.value()?.parse()?;
+                    let n: u32 = lit.base10_parse()?;
+                    set_once(&mut f.decimal_places, (n, span), &meta)
                 } else if meta.path.is_ident("email") {
                     // #[field(email)]
                     f.text_attr.get_or_insert(span);
@@ -293,7 +318,7 @@ pub fn parse(input: &DeriveInput) -> Result<ModelAttrs> {
                 } else {
                     let key = meta.path.to_token_stream().to_string().replace(' ', "");
                     Err(meta.error(format_args!(
-                        "unknown field attribute `{key}`; expected one of `max_length`, `email`, `url`, `text`, `unique`, `db_index`, `default`, `column`, `primary_key`, `auto_now`, `auto_now_add`, `choices`"
+                        "unknown field attribute `{key}`; expected one of `max_length`, `max_digits`, `decimal_places`, `email`, `url`, `text`, `unique`, `db_index`, `default`, `column`, `primary_key`, `auto_now`, `auto_now_add`, `choices`"
                     )))
                 }
             }) {

@@ -51,6 +51,19 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
                 const _: () = #p::assert_timestamp::<#ty>();
             });
         }
+        let precision = f.max_digits.zip(f.decimal_places);
+        if precision.is_some() {
+            checks.push(quote_spanned! {ty_span=>
+                const _: () = #p::assert_decimal::<#ty>();
+            });
+        } else {
+            // A decimal type the derive did not recognize by name (an alias).
+            // Every token on the type, so that the error points there.
+            let check = quote_spanned!(ty_span=> ::query::__private::assert_no_precision_needed);
+            checks.push(quote_spanned! {ty_span=>
+                const _: () = #check(#ops.sql_type);
+            });
+        }
 
         let mut meta = quote! {
             #p::FieldMeta::new(#field_name, #column, #ops.sql_type, #ops.nullable)
@@ -69,6 +82,12 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
         }
         if let Some(n) = f.max_length {
             meta = quote!(#meta.max_length(#n));
+        }
+        if let Some(((digits, _), (places, _))) = precision {
+            meta = quote!(#meta.decimal(#digits, #places));
+            cleans.push(quote! {
+                #p::check_decimal(__errors, #field_name, (#ops.value)(&self.#ident), #digits, #places);
+            });
         }
         if f.email {
             meta = quote!(#meta.email());

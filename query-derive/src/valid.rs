@@ -18,6 +18,7 @@ pub fn field(f: &FieldAttrs) -> Result<()> {
         email_and_url(f),
         text_and_max_length(f),
         auto_now_and_auto_now_add(f),
+        decimal_precision(f),
     ])
 }
 
@@ -78,6 +79,57 @@ fn auto_now_and_auto_now_add(f: &FieldAttrs) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// Whether `ty` is written `Decimal` or `Option<Decimal>` (any path ending
+/// so, such as `rust_decimal::Decimal`).
+fn is_decimal_type(ty: &syn::Type) -> bool {
+    let syn::Type::Path(path) = ty else {
+        return false;
+    };
+    let Some(last) = path.path.segments.last() else {
+        return false;
+    };
+    if last.ident == "Decimal" {
+        return true;
+    }
+    if last.ident == "Option"
+        && let syn::PathArguments::AngleBracketed(args) = &last.arguments
+        && let Some(syn::GenericArgument::Type(inner)) = args.args.first()
+    {
+        return is_decimal_type(inner);
+    }
+    false
+}
+
+/// A decimal field has both `max_digits` and `decimal_places`, as Django's
+/// `DecimalField` requires, and no more places than digits. A `Decimal`
+/// field without them is an error on its type; one of the two alone, or
+/// too many places, an error on the attribute. (A decimal field behind a
+/// type alias is caught by rustc, through the check `expand.rs` emits.)
+fn decimal_precision(f: &FieldAttrs) -> Result<()> {
+    match (f.max_digits, f.decimal_places) {
+        (None, None) if is_decimal_type(&f.ty) => Err(Error::new_spanned(
+            &f.ty,
+            "a `Decimal` field needs `#[field(max_digits = N, decimal_places = M)]`: the most digits in all, and after the point (as Django's `DecimalField`)",
+        )),
+        (None, None) => Ok(()),
+        (Some((_, span)), None) => Err(Error::new(
+            span,
+            "`max_digits` needs `decimal_places` too: `#[field(max_digits = 10, decimal_places = 2)]`",
+        )),
+        (None, Some((_, span))) => Err(Error::new(
+            span,
+            "`decimal_places` needs `max_digits` too: `#[field(max_digits = 10, decimal_places = 2)]`",
+        )),
+        (Some((digits, _)), Some((places, span))) if places > digits => Err(Error::new(
+            span,
+            format_args!(
+                "`decimal_places` ({places}) can't be more than `max_digits` ({digits}): the places are among the digits"
+            ),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// A model has at least one field. The error is on the struct's name.
@@ -182,6 +234,32 @@ mod tests {
         };
         let m = parse(&input).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(m.fields[1].max_length, Some(254));
+    }
+
+    #[test]
+    fn decimal_precision() {
+        let input: DeriveInput = syn::parse_quote! {
+            struct Invoice {
+                id: i64,
+                total: rust_decimal::Decimal,
+                #[field(max_digits = 5)]
+                tax: Option<Decimal>,
+                #[field(decimal_places = 2)]
+                fee: Decimal,
+                #[field(max_digits = 3, decimal_places = 4)]
+                rate: Decimal,
+                #[field(max_digits = 10, decimal_places = 2)]
+                paid: Option<Decimal>,
+            }
+        };
+        let messages = messages(&input);
+        assert_eq!(messages.len(), 4, "{messages:?}");
+        assert!(messages[0].starts_with("a `Decimal` field needs `#[field(max_digits"));
+        assert!(messages[1].starts_with("`max_digits` needs `decimal_places` too"));
+        assert!(messages[2].starts_with("`decimal_places` needs `max_digits` too"));
+        assert!(
+            messages[3].starts_with("`decimal_places` (4) can't be more than `max_digits` (3)")
+        );
     }
 
     #[test]

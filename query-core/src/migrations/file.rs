@@ -46,7 +46,8 @@
 //!   comment line per table, column and index, so that `makemigrations`
 //!   diffs against the last file alone, without a database and without
 //!   replaying history. Column types are the Rust field's (`i32`, `text`,
-//!   `datetime_utc`, ... see [`SqlType::name`]); defaults are SQL literals
+//!   `datetime_utc`, ... see [`SqlType::name`]; a `decimal` column adds
+//!   `max_digits=N decimal_places=M`); defaults are SQL literals
 //!   (`1`, `1.5`, `'text'`, `X'00FF'`). Files of the previous version
 //!   recorded SQLite's storage types and a `boolean` flag: they read as
 //!   `INTEGER` → `i64`, `REAL` → `f64`, `TEXT` → `text`, `BLOB` → `blob`,
@@ -211,6 +212,12 @@ fn write_column(out: &mut String, c: &ColumnState) {
     }
     if let Some(n) = c.max_length {
         let _ = write!(out, " max_length={n}");
+    }
+    if let Some(n) = c.max_digits {
+        let _ = write!(out, " max_digits={n}");
+    }
+    if let Some(n) = c.decimal_places {
+        let _ = write!(out, " decimal_places={n}");
     }
     if let Some(d) = &c.default {
         write_literal(out, "default", d);
@@ -663,6 +670,8 @@ fn parse_column(
         unique: false,
         default: None,
         max_length: None,
+        max_digits: None,
+        decimal_places: None,
     };
     for (flag, quoted) in flags {
         if *quoted {
@@ -681,6 +690,10 @@ fn parse_column(
             f => {
                 if let Some(n) = f.strip_prefix("max_length=") {
                     c.max_length = Some(n.parse().map_err(|_| bad("bad max_length"))?);
+                } else if let Some(n) = f.strip_prefix("max_digits=") {
+                    c.max_digits = Some(n.parse().map_err(|_| bad("bad max_digits"))?);
+                } else if let Some(n) = f.strip_prefix("decimal_places=") {
+                    c.decimal_places = Some(n.parse().map_err(|_| bad("bad decimal_places"))?);
                 } else if let Some(d) = read_literal(f, "default") {
                     c.default = Some(d.map_err(|()| bad("bad default"))?);
                 } else {
@@ -974,6 +987,8 @@ mod tests {
             unique: false,
             default: None,
             max_length: None,
+            max_digits: None,
+            decimal_places: None,
         }
     }
 
@@ -1007,6 +1022,12 @@ mod tests {
             default: Some(Literal::Real(-1.5e300)),
             ..column("real", SqlType::F64)
         });
+        columns.push(ColumnState {
+            default: Some(Literal::Text("1.50".into())),
+            max_digits: Some(10),
+            decimal_places: Some(2),
+            ..column("price", SqlType::Decimal)
+        });
         tables.insert(
             "t".to_owned(),
             TableState {
@@ -1017,6 +1038,12 @@ mod tests {
         );
         let state = SchemaState { tables };
         let text = render("0001_initial", &[], &[], &state).unwrap();
+        assert!(
+            text.contains(
+                "-- @column \"price\" decimal max_digits=10 decimal_places=2 default='1.50'\n"
+            ),
+            "{text}"
+        );
         assert_eq!(
             parse_state_and_age("0001_initial", &text).unwrap(),
             (state, false)

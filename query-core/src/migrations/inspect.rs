@@ -43,6 +43,8 @@ pub(crate) struct InspectedColumn {
     pub primary_key: bool,
     /// A length limit, for text.
     pub max_length: Option<u32>,
+    /// A decimal's `max_digits` and `decimal_places`.
+    pub decimal: Option<DecimalPrecision>,
     /// A single-column UNIQUE constraint or index.
     pub unique: bool,
     /// A single-column non-unique index.
@@ -52,6 +54,91 @@ pub(crate) struct InspectedColumn {
     pub default: Option<std::result::Result<String, String>>,
     /// Comments for the reader: a foreign key, a type to check.
     pub comments: Vec<String>,
+}
+
+/// The Rust type of a decimal field in `inspectdb`'s output.
+pub(crate) const DECIMAL_TYPE: &str = "query::Decimal";
+
+/// A decimal column's precision, as `inspectdb` writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DecimalPrecision {
+    /// `max_digits`.
+    pub max_digits: u32,
+    /// `decimal_places`.
+    pub decimal_places: u32,
+}
+
+/// The most digits a `rust_decimal::Decimal` holds.
+const DECIMAL_MAX_DIGITS: u32 = 28;
+
+/// The precision of a `numeric(p, s)`, `decimal(p)` or bare `decimal`
+/// column type, with the comment the field needs: Django's guess of 10 and
+/// 5 when the type gives none (as on a SQLite database Django made, whose
+/// `decimal` columns have no precision), and a note when the column holds
+/// more digits than a `Decimal`.
+pub(crate) fn decimal_precision(decl: &str) -> (DecimalPrecision, Option<String>) {
+    let numbers: Vec<u32> = decl
+        .split_once('(')
+        .map(|(_, rest)| {
+            rest.split([')', ','])
+                .map_while(|n| n.trim().parse::<u32>().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    let (p, s) = match numbers.as_slice() {
+        [p] => (*p, 0),
+        [p, s, ..] => (*p, *s),
+        _ => {
+            return (
+                DecimalPrecision {
+                    max_digits: 10,
+                    decimal_places: 5,
+                },
+                Some(
+                    "max_digits and decimal_places have been guessed, as the column type gives none"
+                        .into(),
+                ),
+            );
+        }
+    };
+    if p > DECIMAL_MAX_DIGITS {
+        let s = s.min(DECIMAL_MAX_DIGITS);
+        return (
+            DecimalPrecision {
+                max_digits: DECIMAL_MAX_DIGITS,
+                decimal_places: s,
+            },
+            Some(format!(
+                "the column holds up to {p} digits, a `Decimal` at most {DECIMAL_MAX_DIGITS}: larger values fail to load"
+            )),
+        );
+    }
+    (
+        DecimalPrecision {
+            max_digits: p,
+            decimal_places: s.min(p),
+        },
+        None,
+    )
+}
+
+/// A decimal default as a Rust expression (`query::Decimal::new(150, 2)`
+/// for `1.50`), when `literal` is a plain decimal number.
+pub(crate) fn decimal_default(literal: &str) -> Option<String> {
+    let t = literal.trim();
+    let (sign, unsigned) = match t.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", t.strip_prefix('+').unwrap_or(t)),
+    };
+    let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    if (int.is_empty() && frac.is_empty())
+        || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+        || frac.len() > DECIMAL_MAX_DIGITS as usize
+    {
+        return None;
+    }
+    let mantissa: i64 = format!("{sign}{int}{frac}").parse().ok()?;
+    Some(format!("{DECIMAL_TYPE}::new({mantissa}, {})", frac.len()))
 }
 
 /// Rust keywords a field can't be named without `r#`.
@@ -376,6 +463,12 @@ fn write_table(
         {
             attrs.push(format!("max_length = {n}"));
         }
+        if let Some(d) = c.decimal {
+            attrs.push(format!(
+                "max_digits = {}, decimal_places = {}",
+                d.max_digits, d.decimal_places
+            ));
+        }
         if !is_pk && c.unique {
             attrs.push("unique".into());
         } else if !is_pk && c.db_index {
@@ -436,5 +529,28 @@ mod tests {
         assert!(!glob("Album", "album", false));
         assert!(glob("*", "", false));
         assert!(!glob("", "x", false));
+    }
+
+    #[test]
+    fn decimals() {
+        let p = |max_digits, decimal_places| DecimalPrecision {
+            max_digits,
+            decimal_places,
+        };
+        assert_eq!(decimal_precision("numeric(10, 2)"), (p(10, 2), None));
+        assert_eq!(decimal_precision("DECIMAL(7)"), (p(7, 0), None));
+        let (guess, note) = decimal_precision("decimal");
+        assert_eq!(guess, p(10, 5));
+        assert!(note.unwrap().contains("guessed"));
+        assert_eq!(decimal_precision("numeric(40,30)").0, p(28, 28));
+        assert_eq!(
+            decimal_default("1.50").as_deref(),
+            Some("query::Decimal::new(150, 2)")
+        );
+        assert_eq!(
+            decimal_default("-3").as_deref(),
+            Some("query::Decimal::new(-3, 0)")
+        );
+        assert_eq!(decimal_default("'x'"), None);
     }
 }

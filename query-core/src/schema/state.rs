@@ -165,6 +165,11 @@ pub struct ColumnState {
     /// The most characters a text may have (`CHECK (length(..) <= N)` on
     /// SQLite, `varchar(N)` on PostgreSQL).
     pub max_length: Option<u32>,
+    /// A decimal's most digits (`numeric(max_digits, decimal_places)` on
+    /// PostgreSQL; SQLite stores decimal text of any length).
+    pub max_digits: Option<u32>,
+    /// A decimal's most digits after the point.
+    pub decimal_places: Option<u32>,
 }
 
 impl ColumnState {
@@ -177,6 +182,9 @@ impl ColumnState {
         out.push_str(self.ty.name());
         if let Some(n) = self.max_length {
             let _ = write!(out, "({n})");
+        }
+        if let (Some(p), Some(s)) = (self.max_digits, self.decimal_places) {
+            let _ = write!(out, "({p}, {s})");
         }
         if self.primary_key {
             out.push_str(" PRIMARY KEY");
@@ -307,6 +315,8 @@ impl TableState {
                 unique: f.unique && !f.primary_key,
                 default,
                 max_length: f.max_length,
+                max_digits: f.max_digits,
+                decimal_places: f.decimal_places,
             });
             if f.db_index && !f.unique && !f.primary_key {
                 let name = index_name(meta, f);

@@ -4,7 +4,9 @@
 use crate::db::Db;
 use crate::error::Result;
 use crate::migrations::HISTORY_TABLE;
-use crate::migrations::inspect::{InspectedColumn, InspectedTable, rust_string};
+use crate::migrations::inspect::{
+    DECIMAL_TYPE, InspectedColumn, InspectedTable, decimal_default, decimal_precision, rust_string,
+};
 use crate::value::Value;
 
 /// The separator of column names in one text (the ASCII unit separator,
@@ -114,6 +116,11 @@ fn table(db: &Db, name: String) -> Result<InspectedTable> {
         if let Some(note) = note {
             comments.push(format!("Type {ty:?}: {note}."));
         }
+        let decimal = (rust == DECIMAL_TYPE).then(|| {
+            let (precision, note) = decimal_precision(ty);
+            comments.extend(note.map(|n| format!("{n}.")));
+            precision
+        });
         if text(&generated).is_some_and(|g| !g.is_empty()) {
             comments.push(
                 "A generated column: the database computes it, and refuses a value written to it."
@@ -133,6 +140,7 @@ fn table(db: &Db, name: String) -> Result<InspectedTable> {
             nullable: !truthy(&not_null),
             primary_key: key.contains(&cname),
             max_length,
+            decimal,
             unique: unique_cols.contains(&cname),
             db_index: indexed_cols.contains(&cname),
             default,
@@ -179,13 +187,7 @@ fn rust_type(ty: &str) -> (&'static str, Option<u32>, Option<&'static str>) {
         }
         "timestamp" | "timestamp without time zone" => ("chrono::NaiveDateTime", None, None),
         "timestamp with time zone" => ("chrono::DateTime<chrono::Utc>", None, None),
-        "numeric" => (
-            "f64",
-            None,
-            Some(
-                "a decimal, which an `f64` field holds only approximately, and which it can't read; check the type",
-            ),
-        ),
+        "numeric" => (DECIMAL_TYPE, None, None),
         _ => (
             "String",
             None,
@@ -239,6 +241,7 @@ fn default_expr(sql: &str, ty: &str) -> Option<String> {
     };
     match ty {
         "String" => literal.map(|t| rust_string(&t)),
+        DECIMAL_TYPE => decimal_default(bare),
         "i16" | "i32" | "i64" => bare.parse::<i64>().ok().map(|i| format!("{i}_{ty}")),
         "f32" | "f64" => bare
             .parse::<f64>()
@@ -286,6 +289,7 @@ mod tests {
             "chrono::NaiveDateTime"
         );
         assert!(rust_type("uuid").2.is_some());
+        assert_eq!(rust_type("numeric(10,2)").0, DECIMAL_TYPE);
     }
 
     #[test]
@@ -301,6 +305,10 @@ mod tests {
         assert_eq!(default_expr("42", "i64").as_deref(), Some("42_i64"));
         assert_eq!(default_expr("1.5", "f64").as_deref(), Some("1.5_f64"));
         assert_eq!(default_expr("true", "bool").as_deref(), Some("true"));
+        assert_eq!(
+            default_expr("1.50", DECIMAL_TYPE).as_deref(),
+            Some("query::Decimal::new(150, 2)")
+        );
         assert_eq!(default_expr("now()", "chrono::NaiveDateTime"), None);
         assert_eq!(default_expr("'a'::text || 'b'::text", "String"), None);
     }

@@ -6,7 +6,8 @@
 //! integer column to `i64` and narrows it to the field's type with a range
 //! check, and a [`Value`] is encoded by the type the server gives its
 //! parameter: `Value::Integer(1)` binds an `int2`, `int4`, `int8` or
-//! `boolean` parameter alike, and date text binds a `date` or `timestamp`.
+//! `boolean` parameter alike, date text binds a `date` or `timestamp`, and
+//! a decimal's exact text binds a `numeric`.
 
 use std::error::Error as StdError;
 
@@ -127,9 +128,15 @@ exact_read!(
     chrono::DateTime<chrono::Utc>
 );
 
+// A decimal reads from a `numeric` column through rust_decimal's own
+// conversion (its `db-postgres` feature), exactly.
+#[cfg(feature = "decimal")]
+exact_read!(rust_decimal::Decimal);
+
 /// Column `index` of `row` as a [`Value`], whatever its type: integers,
-/// floats, booleans (0 and 1), text, bytes, and dates and times as the ISO
-/// 8601 text SQLite stores.
+/// floats, booleans (0 and 1), text, bytes, dates and times as the ISO 8601
+/// text SQLite stores, and `numeric` as its exact decimal text (feature
+/// `decimal`).
 pub(crate) fn read_value(row: &postgres::Row, index: usize) -> Result<Value> {
     let columns = row.columns();
     let Some(column) = columns.get(index) else {
@@ -157,6 +164,9 @@ pub(crate) fn read_value(row: &postgres::Row, index: usize) -> Result<Value> {
             .map(|d| Primitive::to_value(&d)),
         #[cfg(feature = "chrono")]
         Type::TIMESTAMPTZ => <chrono::DateTime<chrono::Utc> as PgPrimitive>::read_pg(row, index)?
+            .map(|d| Primitive::to_value(&d)),
+        #[cfg(feature = "decimal")]
+        Type::NUMERIC => <rust_decimal::Decimal as PgPrimitive>::read_pg(row, index)?
             .map(|d| Primitive::to_value(&d)),
         _ => row
             .try_get::<_, Option<String>>(index)
@@ -196,6 +206,21 @@ fn date_time(text: &str, ty: &Type, out: &mut BytesMut) -> std::result::Result<I
     }
 }
 
+/// A decimal's text (or an integer's) as a `numeric` parameter.
+#[cfg(feature = "decimal")]
+fn numeric(text: &str, ty: &Type, out: &mut BytesMut) -> std::result::Result<IsNull, BoxError> {
+    use std::str::FromStr;
+    rust_decimal::Decimal::from_str_exact(text)
+        .or_else(|_| rust_decimal::Decimal::from_str(text))
+        .map_err(|e| -> BoxError { format!("`{text}` is not a valid `numeric`: {e}").into() })?
+        .to_sql(ty, out)
+}
+
+#[cfg(not(feature = "decimal"))]
+fn numeric(_text: &str, ty: &Type, _out: &mut BytesMut) -> std::result::Result<IsNull, BoxError> {
+    Err(format!("binding a `{ty}` needs the `decimal` feature").into())
+}
+
 #[cfg(not(feature = "chrono"))]
 fn date_time(_text: &str, ty: &Type, _out: &mut BytesMut) -> std::result::Result<IsNull, BoxError> {
     Err(format!("binding a `{ty}` needs the `chrono` feature").into())
@@ -222,6 +247,7 @@ impl ToSql for PgParam<'_> {
                 Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => {
                     i.to_string().as_str().to_sql(ty, out)
                 }
+                Type::NUMERIC => numeric(&i.to_string(), ty, out),
                 _ => Err(mismatch("an integer", ty)),
             },
             Value::Real(r) => match *ty {
@@ -234,6 +260,7 @@ impl ToSql for PgParam<'_> {
             },
             Value::Text(s) => match *ty {
                 Type::DATE | Type::TIMESTAMP | Type::TIMESTAMPTZ => date_time(s, ty, out),
+                Type::NUMERIC => numeric(s, ty, out),
                 Type::BYTEA => s.as_bytes().to_sql(ty, out),
                 Type::INT2 | Type::INT4 | Type::INT8 | Type::FLOAT4 | Type::FLOAT8 | Type::BOOL => {
                     Err(mismatch("text", ty))

@@ -26,7 +26,8 @@ pub(crate) fn open(path: &Path) -> rusqlite::Result<Connection> {
 }
 
 /// The settings every connection gets: the busy timeout, foreign keys, the
-/// statement cache and the case-folding function of the `i` lookups.
+/// statement cache, the case-folding function of the `i` lookups and the
+/// collation that orders decimal text by value.
 pub(crate) fn setup(conn: Connection) -> rusqlite::Result<Connection> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "foreign_keys", true)?;
@@ -46,6 +47,7 @@ pub(crate) fn setup(conn: Connection) -> rusqlite::Result<Connection> {
             })
         },
     )?;
+    conn.create_collation(super::decimal::DECIMAL_COLLATION, super::decimal::compare)?;
     Ok(conn)
 }
 

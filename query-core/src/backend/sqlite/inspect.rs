@@ -4,7 +4,9 @@
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::migrations::HISTORY_TABLE;
-use crate::migrations::inspect::{InspectedColumn, InspectedTable, rust_string};
+use crate::migrations::inspect::{
+    DECIMAL_TYPE, InspectedColumn, InspectedTable, decimal_default, decimal_precision, rust_string,
+};
 
 /// Finds `N` in `length("col") <= N` (or without quotes) in a table's SQL.
 fn max_length_check(sql: &str, column: &str) -> Option<u32> {
@@ -34,6 +36,21 @@ fn boolean_check(sql: &str, column: &str) -> bool {
     compact.contains(&format!("\"{col}\"in(0,1)")) || compact.contains(&format!("({col}in(0,1)"))
 }
 
+/// Whether the table's SQL declares `"col" TEXT COLLATE query_decimal`, as
+/// this crate declares a decimal column.
+fn decimal_collation(sql: &str, column: &str) -> bool {
+    let compact: String = sql
+        .to_ascii_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let col = column.to_ascii_lowercase().replace('"', "\"\"");
+    compact.contains(&format!(
+        "\"{col}\" text collate {}",
+        crate::backend::sqlite::decimal::DECIMAL_COLLATION
+    ))
+}
+
 /// The Rust type for a declared SQL type, by SQLite's affinity rules, plus
 /// `VARCHAR(N)`'s `N`.
 fn rust_type(decl: &str, boolean: bool) -> (&'static str, Option<u32>, Option<&'static str>) {
@@ -58,6 +75,9 @@ fn rust_type(decl: &str, boolean: bool) -> (&'static str, Option<u32>, Option<&'
         )
     } else if upper.contains("REAL") || upper.contains("FLOA") || upper.contains("DOUB") {
         ("f64", None, None)
+    } else if upper.starts_with("DECIMAL") || upper.starts_with("NUMERIC") {
+        // Django's `DecimalField` (declared `decimal`), or a `numeric(p, s)`.
+        (DECIMAL_TYPE, None, None)
     } else if upper.starts_with("DATETIME") || upper.starts_with("TIMESTAMP") {
         ("chrono::NaiveDateTime", None, None)
     } else if upper.starts_with("DATE") {
@@ -75,7 +95,13 @@ fn default_expr(sql: &str, ty: &str) -> Option<String> {
         return None;
     }
     if let Some(inner) = s.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')) {
+        if ty == DECIMAL_TYPE {
+            return decimal_default(inner);
+        }
         return (ty == "String").then(|| rust_string(&inner.replace("''", "'")));
+    }
+    if ty == DECIMAL_TYPE {
+        return decimal_default(s);
     }
     match ty {
         "i64" => s.parse::<i64>().ok().map(|i| format!("{i}_i64")),
@@ -199,8 +225,17 @@ fn table(db: &Db, name: String, sql: &str) -> Result<InspectedTable> {
     for [cname, decl, not_null, default, pk] in cols {
         let cname = cname.unwrap_or_default();
         let decl = decl.unwrap_or_default();
-        let (ty, size, note) = rust_type(&decl, boolean_check(sql, &cname));
+        let (mut ty, size, note) = rust_type(&decl, boolean_check(sql, &cname));
         let mut comments = Vec::new();
+        // A decimal column this crate made: exact text with its collation.
+        if ty == "String" && decimal_collation(sql, &cname) {
+            ty = DECIMAL_TYPE;
+        }
+        let decimal = (ty == DECIMAL_TYPE).then(|| {
+            let (precision, note) = decimal_precision(&decl);
+            comments.extend(note.map(|n| format!("{n}.")));
+            precision
+        });
         if let Some(fk) = fks
             .iter()
             .find(|[from, _, _]| from.as_deref() == Some(cname.as_str()))
@@ -229,6 +264,7 @@ fn table(db: &Db, name: String, sql: &str) -> Result<InspectedTable> {
             } else {
                 None
             },
+            decimal,
             unique: unique_cols.contains(&cname),
             db_index: indexed_cols.contains(&cname),
             default,
@@ -259,5 +295,14 @@ mod tests {
         assert_eq!(max_length_check(sql, "name"), Some(50));
         assert!(boolean_check(sql, "ok"));
         assert!(!boolean_check(sql, "name"));
+        let sql = r#"CREATE TABLE t ("price" TEXT COLLATE query_decimal NOT NULL, "name" TEXT)"#;
+        assert!(decimal_collation(sql, "price"));
+        assert!(!decimal_collation(sql, "name"));
+        assert_eq!(rust_type("decimal", false).0, DECIMAL_TYPE);
+        assert_eq!(rust_type("NUMERIC(10, 2)", false).0, DECIMAL_TYPE);
+        assert_eq!(
+            default_expr("0.5", DECIMAL_TYPE).as_deref(),
+            Some("query::Decimal::new(5, 1)")
+        );
     }
 }

@@ -7,6 +7,7 @@
 
 #[cfg(feature = "sqlite")]
 mod conn;
+pub(crate) mod decimal;
 #[cfg(feature = "sqlite")]
 pub(crate) mod inspect;
 #[cfg(feature = "sqlite")]

@@ -639,6 +639,8 @@ mod tests {
             unique: true,
             default: None,
             max_length: Some(5),
+            max_digits: None,
+            decimal_places: None,
         };
         let real = "\"artist_id\" integer NOT NULL CONSTRAINT fk REFERENCES \"artist\" (\"id\") ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED COLLATE NOCASE CHECK (length(\"artist_id\") <= 9) CHECK (artist_id <> '')";
         assert_eq!(

@@ -11,13 +11,16 @@ use crate::value::SqlType;
 use crate::backend::schema::{ident, push_ident, text_literal};
 
 /// The column type for `ty`: `STRICT` tables accept only `INTEGER`, `REAL`,
-/// `TEXT`, `BLOB` and `ANY`. Dates and times are ISO 8601 text.
+/// `TEXT`, `BLOB` and `ANY`. Dates and times are ISO 8601 text; decimals
+/// are their exact text, compared by the `query_decimal` collation (see
+/// `backend/sqlite/decimal.rs`).
 pub(crate) fn column_type(ty: SqlType) -> &'static str {
     match ty {
         SqlType::Bool => "INTEGER",
         t if t.is_integer() => "INTEGER",
         SqlType::F32 | SqlType::F64 => "REAL",
         SqlType::Text | SqlType::Date | SqlType::DateTime | SqlType::DateTimeUtc => "TEXT",
+        SqlType::Decimal => "TEXT",
         _ => "BLOB",
     }
 }
@@ -38,6 +41,10 @@ fn column_definition(out: &mut String, c: &ColumnState) {
         return;
     }
     out.push_str(column_type(c.ty));
+    if c.ty == SqlType::Decimal {
+        out.push_str(" COLLATE ");
+        out.push_str(super::decimal::DECIMAL_COLLATION);
+    }
     if c.primary_key {
         out.push_str(" NOT NULL PRIMARY KEY");
     } else if !c.nullable {

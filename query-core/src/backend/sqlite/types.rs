@@ -1,16 +1,103 @@
 //! Reading and binding values on SQLite: each scalar field type through
-//! rusqlite's own conversions (dates and times as ISO 8601 text).
+//! rusqlite's own conversions (dates and times as ISO 8601 text), and
+//! decimals as their exact text.
 
-use rusqlite::types::{FromSql, ToSql, ToSqlOutput, ValueRef};
+use rusqlite::types::{ToSql, ToSqlOutput, ValueRef};
 
 use crate::backend::Primitive;
 use crate::error::{Error, Result};
 use crate::value::Value;
 
-/// What SQLite needs of a scalar field type: rusqlite converts it both ways.
+/// How SQLite reads and binds a scalar field type.
 #[doc(hidden)]
-pub trait SqlitePrimitive: FromSql + ToSql {}
-impl<T: FromSql + ToSql> SqlitePrimitive for T {}
+pub trait SqlitePrimitive: Sized {
+    /// Column `index` of `row`, `None` when NULL.
+    fn read_sqlite(row: &rusqlite::Row<'_>, index: usize) -> Result<Option<Self>>;
+    /// Binds parameter `index` (1-based) to the value.
+    fn bind_sqlite(&self, stmt: &mut rusqlite::Statement<'_>, index: usize)
+    -> rusqlite::Result<()>;
+}
+
+/// The types rusqlite converts both ways itself.
+macro_rules! rusqlite_primitive {
+    ($($ty:ty),*) => {$(
+        impl SqlitePrimitive for $ty {
+            #[inline]
+            fn read_sqlite(row: &rusqlite::Row<'_>, index: usize) -> Result<Option<Self>> {
+                row.get::<_, Option<$ty>>(index).map_err(|e| decode(index, e))
+            }
+            #[inline]
+            fn bind_sqlite(
+                &self,
+                stmt: &mut rusqlite::Statement<'_>,
+                index: usize,
+            ) -> rusqlite::Result<()> {
+                stmt.raw_bind_parameter(index, self)
+            }
+        }
+    )*};
+}
+rusqlite_primitive!(
+    i8,
+    i16,
+    i32,
+    i64,
+    u8,
+    u16,
+    u32,
+    f32,
+    f64,
+    bool,
+    String,
+    Vec<u8>
+);
+#[cfg(feature = "chrono")]
+rusqlite_primitive!(
+    chrono::NaiveDate,
+    chrono::NaiveDateTime,
+    chrono::DateTime<chrono::Utc>
+);
+
+/// A decimal is stored as its exact text. It reads from text (also in
+/// exponent notation), and from the integers and floats a `decimal` column
+/// of a database made elsewhere (Django's, whose SQLite columns have NUMERIC
+/// affinity) holds: a float by its shortest text, which is the decimal it
+/// was written from when that had at most 15 significant digits.
+#[cfg(feature = "decimal")]
+impl SqlitePrimitive for rust_decimal::Decimal {
+    fn read_sqlite(row: &rusqlite::Row<'_>, index: usize) -> Result<Option<Self>> {
+        use rust_decimal::Decimal;
+        use std::str::FromStr;
+        let bad = |message: String| Error::Decode {
+            column: index,
+            message,
+        };
+        match row.get_ref(index).map_err(|e| decode(index, e))? {
+            ValueRef::Null => Ok(None),
+            ValueRef::Integer(i) => Ok(Some(Decimal::from(i))),
+            ValueRef::Real(r) => Decimal::from_str(&r.to_string())
+                .map(Some)
+                .map_err(|e| bad(format!("the float {r} is not a decimal: {e}"))),
+            ValueRef::Text(t) => {
+                let text = String::from_utf8_lossy(t);
+                let text = text.trim();
+                Decimal::from_str_exact(text)
+                    .or_else(|_| Decimal::from_scientific(text))
+                    .map(Some)
+                    .map_err(|e| bad(format!("{text:?} is not a decimal: {e}")))
+            }
+            ValueRef::Blob(_) => Err(bad("a Decimal field can't read a BLOB".into())),
+        }
+    }
+
+    fn bind_sqlite(
+        &self,
+        stmt: &mut rusqlite::Statement<'_>,
+        index: usize,
+    ) -> rusqlite::Result<()> {
+        stmt.raw_bind_parameter(index, self.to_string())
+    }
+}
 
 fn decode(index: usize, e: rusqlite::Error) -> Error {
     Error::Decode {
@@ -22,7 +109,7 @@ fn decode(index: usize, e: rusqlite::Error) -> Error {
 /// Column `index` of `row`, `None` when NULL.
 #[inline]
 pub(crate) fn read<T: Primitive>(row: &rusqlite::Row<'_>, index: usize) -> Result<Option<T>> {
-    row.get::<_, Option<T>>(index).map_err(|e| decode(index, e))
+    T::read_sqlite(row, index)
 }
 
 /// Column `index` of `row` as a [`Value`].
@@ -39,7 +126,8 @@ pub(crate) fn bind<T: Primitive>(
     index: usize,
     value: &T,
 ) -> Result<()> {
-    stmt.raw_bind_parameter(index, value)
+    value
+        .bind_sqlite(stmt, index)
         .map_err(|e| Error::sqlite(e, stmt.expanded_sql().as_deref().unwrap_or("")))
 }
 
