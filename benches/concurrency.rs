@@ -40,9 +40,13 @@ pub struct Entry {
 
 const WRITERS: [usize; 3] = [1, 2, 4];
 
-/// Transactions per writer and runs per configuration: (measuring, `--test`).
-const PER_WRITER: (usize, usize) = (250, 5);
-const RUNS: (usize, usize) = (3, 1);
+/// Transactions per writer: each run takes a few tenths of a second.
+const SQLITE_PER_WRITER: usize = 2000;
+const POSTGRES_PER_WRITER: usize = 500;
+/// Runs per configuration.
+const RUNS: usize = 5;
+/// Under `--test`: transactions per writer, one run.
+const TEST_PER_WRITER: usize = 5;
 
 /// Issue 8's transaction for writer `w`.
 fn transaction(db: &Db, w: i64) -> query::Result<()> {
@@ -214,15 +218,17 @@ fn main() {
     if !test && !common::paired_wanted("concurrency") {
         return;
     }
-    let sizes = if test {
-        (PER_WRITER.1, RUNS.1)
-    } else {
-        (PER_WRITER.0, RUNS.0)
+    let sizes = |per_writer| {
+        if test {
+            (TEST_PER_WRITER, 1)
+        } else {
+            (per_writer, RUNS)
+        }
     };
     let mut figures = Vec::new();
-    sqlite(sizes, &mut figures);
+    sqlite(sizes(SQLITE_PER_WRITER), &mut figures);
     if let Some(url) = common::postgres_url("concurrency") {
-        postgres(&url, sizes, &mut figures);
+        postgres(&url, sizes(POSTGRES_PER_WRITER), &mut figures);
     }
     if test {
         println!("concurrency: every transaction committed (test mode, nothing measured)");
