@@ -133,6 +133,9 @@ fn create_loop_postgres(db: &Db, b: &Baseline, mut rows: Vec<PlainProduct>) -> V
     rows
 }
 
+// Not inlined, here and in `bulk_postgres`: a profiler can collect just this
+// function (`valgrind --tool=callgrind --toggle-collect=pg_write::bulk_query`).
+#[inline(never)]
 fn bulk_query(db: &Db, rows: Vec<Product>) -> Vec<Product> {
     Product::objects().bulk_create(db, rows).unwrap()
 }
@@ -140,6 +143,7 @@ fn bulk_query(db: &Db, rows: Vec<Product>) -> Vec<Product> {
 /// One hand-written 1,000-row INSERT (6,000 parameters), held, bound by
 /// position; ids from `RETURNING`, in VALUES order. One statement is
 /// atomic by itself: no transaction around it.
+#[inline(never)]
 fn bulk_postgres(db: &Db, b: &Baseline, mut rows: Vec<PlainProduct>) -> Vec<PlainProduct> {
     let mut client = db.postgres_client().unwrap();
     let mut params: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(rows.len() * 6);
@@ -158,6 +162,21 @@ fn bulk_postgres(db: &Db, b: &Baseline, mut rows: Vec<PlainProduct>) -> Vec<Plai
     for (p, row) in rows.iter_mut().zip(&ids) {
         p.id = row.get(0);
     }
+    rows
+}
+
+/// Reference only: the same INSERT inside `BEGIN`/`COMMIT`, as
+/// `bulk_create` runs it (in `atomic`): what the transaction costs.
+fn bulk_postgres_tx(db: &Db, b: &Baseline, rows: Vec<PlainProduct>) -> Vec<PlainProduct> {
+    db.postgres_client()
+        .unwrap()
+        .batch_execute("BEGIN")
+        .unwrap();
+    let rows = bulk_postgres(db, b, rows);
+    db.postgres_client()
+        .unwrap()
+        .batch_execute("COMMIT")
+        .unwrap();
     rows
 }
 
@@ -346,6 +365,13 @@ fn paired_ratios(db: &Db, b: &Baseline) {
                         |rows| bulk_postgres(db, b, rows),
                     )),
                 ),
+                (
+                    "postgres_bulk_tx",
+                    Box::new(timed_batched(
+                        || fresh_plain(db),
+                        |rows| bulk_postgres_tx(db, b, rows),
+                    )),
+                ),
             ],
             common::PAIRED_BUDGET * 2,
         );
@@ -359,6 +385,16 @@ fn paired_ratios(db: &Db, b: &Baseline) {
                     "<= 1.02x (bulk vs one multi-row INSERT)",
                 ),
                 ("postgres_bulk", "postgres", "reference"),
+                (
+                    "postgres_bulk_tx",
+                    "postgres_bulk",
+                    "reference (the INSERT in BEGIN/COMMIT)",
+                ),
+                (
+                    "query_bulk",
+                    "postgres_bulk_tx",
+                    "reference (both in a transaction)",
+                ),
             ],
         );
         reset_inserts(db);
