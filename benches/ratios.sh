@@ -2,7 +2,9 @@
 # Prints the ratio table of the latest `cargo bench` run in Markdown:
 #   - "criterion": criterion's medians, from <group>/<fn>/new/estimates.json;
 #   - "paired": the interleaved measurement each bench runs after its groups
-#     (median of per-round ratios), from <group>/paired_<a>_<b>.txt.
+#     (median of per-round ratios), from <group>/paired_<a>_<b>.txt;
+#   - the PostgreSQL groups (pg_*), when the PostgreSQL benches ran;
+#   - the concurrency bench's transactions per second, from concurrency/tps.txt.
 # Usage: benches/ratios.sh [criterion dir]   (default: target/criterion)
 set -eu
 dir=${1:-${CRITERION_HOME:-${CARGO_TARGET_DIR:-$(dirname "$0")/../target}/criterion}}
@@ -47,4 +49,32 @@ row update       query         rusqlite      '≤ 1.03×'
 p="$dir/all_10k/peak_heap.txt"
 if [ -f "$p" ]; then
     awk '{ printf "| all_10k peak heap | query / rusqlite | | | %.1f KiB / %.1f KiB | **%.3f×** | ≤ 1.10× |\n", $1 / 1024, $2 / 1024, $1 / $2 }' "$p"
+fi
+
+if ls -d "$dir"/pg_* >/dev/null 2>&1; then
+    echo
+    echo "PostgreSQL (against hand-written postgres crate code, held statements):"
+    echo
+    echo "| workload | ours / baseline | criterion medians | criterion ratio | paired medians | paired ratio | target |"
+    echo "|---|---|---|---|---|---|---|"
+    row pg_top10        query            postgres        '≤ 1.05×'
+    row pg_get_by_pk    query            postgres        '≤ 1.05×'
+    row pg_filter_100   query            postgres        '≤ 1.05×'
+    row pg_all_10k      query            postgres        '≤ 1.05×'
+    row pg_count        query            postgres        '≤ 1.05×'
+    row pg_insert_1000  query            postgres        '≤ 1.10× (create loop)'
+    row pg_insert_1000  query_bulk       postgres_bulk   '≤ 1.02× (bulk vs one multi-row INSERT)'
+    row pg_insert_1000  postgres_bulk    postgres        'reference'
+    row pg_insert_1000  postgres_bulk_tx postgres_bulk   'reference (the INSERT in BEGIN/COMMIT)'
+    row pg_update       query            postgres        '≤ 1.05×'
+fi
+
+t="$dir/concurrency/tps.txt"
+if [ -f "$t" ]; then
+    echo
+    echo "Concurrency (issue 8: read-then-write \`atomic\` transactions, one connection per writer):"
+    echo
+    echo "| backend | writers | transactions/s (median) | min | max |"
+    echo "|---|---|---|---|---|"
+    awk '{ printf "| %s | %s | **%s** | %s | %s |\n", $1, $2, $3, $4, $5 }' "$t"
 fi

@@ -141,15 +141,22 @@ impl PgConn {
             }
             let mut client = self.client.borrow_mut();
             let stmt = self.prepare(&mut client, sql)?;
-            let err = |e| self.error(e, sql);
-            let mut rows = client
-                .query_raw(&stmt, params.iter().map(PgParam))
-                .map_err(err)?;
+            // All rows at once: the sync driver's row iterator (`query_raw`)
+            // enters its runtime once per row, which cost all_10k a third
+            // of its time; `query` enters it once. The rows are in memory
+            // together, as in hand-written `client.query`.
+            let wrapped: Vec<PgParam<'_>> = params.iter().map(PgParam).collect();
+            let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = wrapped
+                .iter()
+                .map(|p| p as &(dyn postgres::types::ToSql + Sync))
+                .collect();
+            let rows = client.query(&stmt, &refs).map_err(|e| self.error(e, sql))?;
+            drop(client);
             let mut n = 0;
-            while let Some(row) = fallible_next(&mut rows).map_err(err)? {
+            for row in &rows {
                 first = false;
                 n += 1;
-                if !each(&Row::Postgres(&row))? {
+                if !each(&Row::Postgres(row))? {
                     break;
                 }
             }
@@ -186,13 +193,6 @@ impl PgConn {
             .batch_execute(sql)
             .map_err(|e| self.error(e, sql))
     }
-}
-
-fn fallible_next(
-    rows: &mut postgres::RowIter<'_>,
-) -> std::result::Result<Option<postgres::Row>, postgres::Error> {
-    use postgres::fallible_iterator::FallibleIterator;
-    rows.next()
 }
 
 impl Error {
