@@ -74,9 +74,20 @@ pub(crate) fn model_ref<M: Model>() -> ModelRef {
 pub(crate) fn all<M: Model>(db: &Db, q: &Select<'_>) -> Result<Vec<M>> {
     // A sliced query says how many rows to expect.
     let mut out = Vec::with_capacity(q.limit.map_or(0, |l| l.min(1024) as usize));
-    for_each_row(db, q, |m| {
-        out.push(m);
-        true
+    let w = write(db, Some(model_ref::<M>()), |w, sql| {
+        sql.text.reserve(256);
+        w.select(sql, q)
+    });
+    db.query_params(&w.text, &w.params, &mut |row| {
+        // A backend that knows the result's size (PostgreSQL) lets the
+        // vector be allocated once.
+        if out.is_empty()
+            && let Some(n) = row.result_len()
+        {
+            out.reserve(n);
+        }
+        out.push(M::from_row(row, 0)?);
+        Ok(true)
     })?;
     Ok(out)
 }
@@ -286,9 +297,35 @@ fn multi_insert_sql<M: Model>(db: &Db, with_pk: bool, rows: usize) -> std::rc::R
     })
 }
 
+/// The keys the database gave the rows of one INSERT, in order.
+enum Keys {
+    /// Consecutive keys ending at `last` (SQLite: one INSERT's rows get
+    /// consecutive row ids, in VALUES order), without a vector.
+    Consecutive { last: i64, n: usize },
+    /// As the statement returned them (`RETURNING`).
+    Listed(Vec<i64>),
+}
+
+impl Keys {
+    /// The key of row `i`.
+    fn get(&self, i: usize) -> i64 {
+        match self {
+            Keys::Consecutive { last, n } => *last - (*n as i64 - 1) + i as i64,
+            Keys::Listed(keys) => keys.get(i).copied().unwrap_or(0),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Keys::Consecutive { n, .. } => *n,
+            Keys::Listed(keys) => keys.len(),
+        }
+    }
+}
+
 /// Runs an INSERT of the objects (one statement); returns the keys the
 /// database assigned, in order, when `with_pk` is false.
-fn run_insert<M: Model>(db: &Db, objs: &[&M], with_pk: bool) -> Result<Vec<i64>> {
+fn run_insert<M: Model>(db: &Db, objs: &[&M], with_pk: bool) -> Result<Keys> {
     let multi;
     let statements = &M::statements().backends[db.backend().index()];
     let sql: &str = if objs.len() == 1 {
@@ -311,13 +348,14 @@ fn run_insert<M: Model>(db: &Db, objs: &[&M], with_pk: bool) -> Result<Vec<i64>>
         Backend::Sqlite => {
             db.execute_bound(sql, &mut bind)?;
             if with_pk {
-                return Ok(Vec::new());
+                return Ok(Keys::Listed(Vec::new()));
             }
             // SQLite assigns consecutive keys to the rows of one INSERT, in
             // VALUES order: the last row id identifies them all.
-            let last = db.last_insert_rowid().unwrap_or(0);
-            let n = objs.len() as i64;
-            Ok((0..n).map(|i| last - (n - 1) + i).collect())
+            Ok(Keys::Consecutive {
+                last: db.last_insert_rowid().unwrap_or(0),
+                n: objs.len(),
+            })
         }
         _ => {
             let mut keys = Vec::with_capacity(if with_pk { 0 } else { objs.len() });
@@ -328,7 +366,7 @@ fn run_insert<M: Model>(db: &Db, objs: &[&M], with_pk: bool) -> Result<Vec<i64>>
             if with_pk && M::META.pk_field().auto {
                 advance_key_sequence::<M>(db, objs)?;
             }
-            Ok(keys)
+            Ok(Keys::Listed(keys))
         }
     }
 }
@@ -385,6 +423,24 @@ fn delete_by_pk_sql<M: Model>(db: &Db) -> &'static str {
     })
 }
 
+/// Deletes the rows with these keys (taking back an INSERT whose keys the
+/// model can't hold).
+fn delete_keys<M: Model>(db: &Db, keys: &Keys) -> Result<()> {
+    let filter = crate::tree::Cond::In {
+        lhs: Expr::Column(model_ref::<M>().pk_column()),
+        values: (0..keys.len())
+            .map(|i| Value::Integer(keys.get(i)))
+            .collect(),
+        nullable: false,
+    };
+    let delete = Delete {
+        table: M::META.table,
+        target: Target::Where(Some(&filter)),
+    };
+    let w = write(db, Some(model_ref::<M>()), |w, sql| w.delete(sql, &delete));
+    db.execute_params(&w.text, &w.params).map(drop)
+}
+
 /// `create`: validate, stamp, INSERT, set the key.
 pub(crate) fn insert<M: Model>(db: &Db, obj: &mut M) -> Result<()> {
     obj.full_clean()?;
@@ -392,7 +448,7 @@ pub(crate) fn insert<M: Model>(db: &Db, obj: &mut M) -> Result<()> {
     let auto = M::META.pk_field().auto && obj.pk_is_unset();
     let keys = run_insert(db, &[&*obj], !auto)?;
     if auto {
-        let key = keys.first().copied().unwrap_or(0);
+        let key = keys.get(0);
         if let Err(e) = assign_pk(obj, key) {
             // The key the database chose does not fit the model's key type:
             // take the row back out, so that a failed `create` writes nothing.
@@ -475,12 +531,13 @@ pub(crate) fn bulk_insert<M: Model>(db: &Db, mut objs: Vec<M>) -> Result<Vec<M>>
     }
     let columns = meta.fields.len().max(1);
     let per_statement = (db.max_parameters() / columns).max(1);
-    db.atomic(|db| {
-        // Objects with an unset automatic key get their keys from the
-        // database, in VALUES order.
-        let auto = meta.pk_field().auto;
-        let (new, keyed): (Vec<usize>, Vec<usize>) =
-            (0..objs.len()).partition(|&i| auto && objs[i].pk_is_unset());
+    // Objects with an unset automatic key get their keys from the
+    // database, in VALUES order.
+    let auto = meta.pk_field().auto;
+    let (new, keyed): (Vec<usize>, Vec<usize>) =
+        (0..objs.len()).partition(|&i| auto && objs[i].pk_is_unset());
+    let statements = keyed.len().div_ceil(per_statement) + new.len().div_ceil(per_statement);
+    let mut insert = |db: &Db| -> Result<()> {
         for chunk in keyed.chunks(per_statement) {
             let refs: Vec<&M> = chunk.iter().map(|&i| &objs[i]).collect();
             run_insert(db, &refs, true)?;
@@ -488,11 +545,24 @@ pub(crate) fn bulk_insert<M: Model>(db: &Db, mut objs: Vec<M>) -> Result<Vec<M>>
         for chunk in new.chunks(per_statement) {
             let refs: Vec<&M> = chunk.iter().map(|&i| &objs[i]).collect();
             let keys = run_insert(db, &refs, false)?;
-            for (&i, key) in chunk.iter().zip(keys) {
-                assign_pk(&mut objs[i], key)?;
+            for (n, &i) in chunk.iter().enumerate() {
+                if let Err(e) = assign_pk(&mut objs[i], keys.get(n)) {
+                    // A key the model's type can't hold: take this
+                    // statement's rows back out (earlier statements are
+                    // rolled back by the transaction around them).
+                    delete_keys::<M>(db, &keys)?;
+                    return Err(e);
+                }
             }
         }
         Ok(())
-    })?;
+    };
+    if statements <= 1 {
+        // One INSERT is atomic by itself: no transaction around it (on
+        // PostgreSQL, two round trips fewer).
+        insert(db)?;
+    } else {
+        db.atomic(|db| insert(db))?;
+    }
     Ok(objs)
 }

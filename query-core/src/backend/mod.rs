@@ -88,9 +88,9 @@ pub enum Row<'r> {
     /// A SQLite row.
     #[cfg(feature = "sqlite")]
     Sqlite(&'r rusqlite::Row<'r>),
-    /// A PostgreSQL row.
+    /// A PostgreSQL row, and how many rows its result has.
     #[cfg(feature = "postgres")]
-    Postgres(&'r ::postgres::Row),
+    Postgres(&'r ::postgres::Row, usize),
     #[doc(hidden)]
     _Lifetime(PhantomData<&'r ()>, std::convert::Infallible),
 }
@@ -103,7 +103,7 @@ impl Row<'_> {
             #[cfg(feature = "sqlite")]
             Row::Sqlite(row) => sqlite::types::read::<T>(row, index),
             #[cfg(feature = "postgres")]
-            Row::Postgres(row) => postgres::types::read::<T>(row, index),
+            Row::Postgres(row, _) => postgres::types::read::<T>(row, index),
             Row::_Lifetime(_, never) => match *never {},
         }
     }
@@ -126,7 +126,7 @@ impl Row<'_> {
             #[cfg(feature = "sqlite")]
             Row::Sqlite(row) => sqlite::types::read_value(row, index),
             #[cfg(feature = "postgres")]
-            Row::Postgres(row) => postgres::types::read_value(row, index),
+            Row::Postgres(row, _) => postgres::types::read_value(row, index),
             Row::_Lifetime(_, never) => match *never {},
         }
     }
@@ -137,7 +137,19 @@ impl Row<'_> {
             #[cfg(feature = "sqlite")]
             Row::Sqlite(row) => row.as_ref().column_count(),
             #[cfg(feature = "postgres")]
-            Row::Postgres(row) => row.len(),
+            Row::Postgres(row, _) => row.len(),
+            Row::_Lifetime(_, never) => match *never {},
+        }
+    }
+
+    /// How many rows the result holds, when the backend knows before they
+    /// are read (PostgreSQL reads a result whole): for sizing a vector once.
+    pub fn result_len(&self) -> Option<usize> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Row::Sqlite(_) => None,
+            #[cfg(feature = "postgres")]
+            Row::Postgres(_, n) => Some(*n),
             Row::_Lifetime(_, never) => match *never {},
         }
     }

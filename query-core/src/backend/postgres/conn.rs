@@ -156,7 +156,7 @@ impl PgConn {
             for row in &rows {
                 first = false;
                 n += 1;
-                if !each(&Row::Postgres(row))? {
+                if !each(&Row::Postgres(row, rows.len()))? {
                     break;
                 }
             }

@@ -91,7 +91,31 @@ macro_rules! int_read {
         }
     )*};
 }
-int_read!(i8, i16, i32, i64, u8, u16, u32);
+int_read!(i8, i16, u8, u16, u32);
+
+// `i64` and `i32` read their own column types (`bigint`, `integer`) straight
+// away, and widen anything else.
+macro_rules! native_int_read {
+    ($($ty:ty => $pg:ident),*) => {$(
+        impl PgPrimitive for $ty {
+            #[inline]
+            fn read_pg(row: &postgres::Row, index: usize) -> Result<Option<Self>> {
+                if row.columns().get(index).is_some_and(|c| *c.type_() == Type::$pg) {
+                    return row
+                        .try_get::<_, Option<$ty>>(index)
+                        .map_err(|e| decode(index, e));
+                }
+                match row.try_get::<_, Option<AnyInt>>(index).map_err(|e| decode(index, e))? {
+                    None => Ok(None),
+                    Some(AnyInt(v)) => <$ty>::try_from(v).map(Some).map_err(|_| {
+                        decode(index, format_args!("{v} does not fit in {}", stringify!($ty)))
+                    }),
+                }
+            }
+        }
+    )*};
+}
+native_int_read!(i64 => INT8, i32 => INT4);
 
 impl PgPrimitive for f64 {
     #[inline]
