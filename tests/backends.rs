@@ -351,3 +351,147 @@ fn each_statement_is_a_tracing_event() -> Result<()> {
         Ok(())
     })
 }
+
+// ---------------------------------------------------------------------------
+// Review fixes: transactions and the statement cache
+
+#[test]
+fn an_error_swallowed_inside_atomic_rolls_the_block_back_and_says_so() -> Result<()> {
+    each_db(|db| {
+        let result = db.atomic(|db| {
+            Gadget::objects().create(db, new_gadget("a", "red"))?;
+            // A failed statement whose error the block ignores.
+            let _ = Gadget::objects().create(db, new_gadget("a", "red"));
+            Ok(())
+        });
+        let err = result.unwrap_err();
+        assert!(matches!(err, Error::TransactionAborted), "{err:?}");
+        assert_eq!(raw_count(db, "gadgets"), 0);
+        // The same, handled with a nested atomic, keeps the first row.
+        db.atomic(|db| {
+            Gadget::objects().create(db, new_gadget("a", "red"))?;
+            let dup = db.atomic(|db| Gadget::objects().create(db, new_gadget("a", "red")));
+            assert!(dup.is_err());
+            Ok(())
+        })?;
+        assert_eq!(raw_count(db, "gadgets"), 1);
+        Ok(())
+    })
+}
+
+#[test]
+fn atomic_inside_the_programs_own_transaction_is_a_savepoint() -> Result<()> {
+    each_db(|db| {
+        db.execute_batch("BEGIN")?;
+        Gadget::objects().create(db, new_gadget("a", "red"))?;
+        let failed = db.atomic(|db| {
+            Gadget::objects().create(db, new_gadget("b", "red"))?;
+            Err::<(), _>(Error::DoesNotExist { model: "Gadget" })
+        });
+        assert!(failed.is_err());
+        // Only the block was rolled back; the program's transaction is open.
+        db.atomic(|db| {
+            Gadget::objects()
+                .create(db, new_gadget("c", "red"))
+                .map(drop)
+        })?;
+        assert_eq!(raw_count(db, "gadgets"), 2);
+        // Its ROLLBACK undoes everything, the committed block included.
+        db.execute_batch("ROLLBACK")?;
+        assert_eq!(raw_count(db, "gadgets"), 0);
+        Ok(())
+    })
+}
+
+#[test]
+fn a_borrowed_postgres_client_is_an_error_not_a_panic() -> Result<()> {
+    let Some(db) = postgres_db() else {
+        return Ok(());
+    };
+    db.create_table::<Gadget>()?;
+    let client = db.postgres_client().expect("a PostgreSQL Db");
+    let err = Gadget::objects().count(&db).unwrap_err();
+    assert!(err.to_string().contains("postgres_client"), "{err}");
+    drop(client);
+    assert_eq!(Gadget::objects().count(&db)?, 0);
+    Ok(())
+}
+
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Widened {
+    pub id: i64,
+    pub n: i32,
+}
+
+#[test]
+fn a_column_that_changed_type_under_a_cached_statement() -> Result<()> {
+    let Some(first) = postgres_db() else {
+        return Ok(());
+    };
+    first.create_table::<Widened>()?;
+    let url = with_search_path(&postgres_url().expect("configured"), &schema_of(&first));
+    let second = Db::connect(&url)?;
+    // `second` prepares (and caches) the INSERT while `n` is an integer.
+    second.execute("INSERT INTO widened (n) VALUES ($1)", &[Value::Integer(1)])?;
+    // Another connection widens the column, as a migration would.
+    first.execute_batch("ALTER TABLE widened ALTER COLUMN n TYPE bigint")?;
+    // A value only a bigint holds: the stale statement is prepared again.
+    second.execute(
+        "INSERT INTO widened (n) VALUES ($1)",
+        &[Value::Integer(5_000_000_000)],
+    )?;
+    // One that fits nothing is a data error that says why.
+    let err = second
+        .execute(
+            "INSERT INTO widened (n) VALUES ($1::int)",
+            &[Value::Integer(5_000_000_000)],
+        )
+        .unwrap_err();
+    assert!(matches!(err, Error::Data { .. }), "{err:?}");
+    assert!(err.to_string().contains("out of range"), "{err}");
+    Ok(())
+}
+
+#[test]
+fn text_is_not_bound_to_a_column_whose_binary_form_is_not_text() -> Result<()> {
+    let Some(db) = postgres_db() else {
+        return Ok(());
+    };
+    db.execute_batch("CREATE TABLE u (id uuid)")?;
+    let err = db
+        .execute(
+            "INSERT INTO u VALUES ($1)",
+            &[Value::Text("0123456789abcdef".into())],
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("uuid"), "{err}");
+    assert_eq!(
+        db.query("SELECT count(*) FROM u", &[])?,
+        [[Value::Integer(0)]]
+    );
+    Ok(())
+}
+
+#[test]
+fn a_pooled_connection_comes_back_without_the_last_borrowers_transaction() -> Result<()> {
+    let file = TempPath::new("poolreset");
+    let pool = Pool::connect(&format!("sqlite://{}", file.path().display()), 1)?;
+    {
+        let db = pool.get()?;
+        db.create_table::<Gadget>()?;
+        db.execute_batch("BEGIN IMMEDIATE")?;
+        Gadget::objects().create(&db, new_gadget("a", "red"))?;
+        // Returned to the pool with the transaction (and the write lock) open.
+    }
+    let db = pool.get()?;
+    assert_eq!(Gadget::objects().count(&db)?, 0);
+    // Another connection can write: no lock is held.
+    let other = Db::open(file.path())?;
+    other
+        .connection()
+        .busy_timeout(std::time::Duration::from_millis(100))
+        .expect("busy timeout");
+    Gadget::objects().create(&other, new_gadget("b", "red"))?;
+    assert_eq!(Gadget::objects().count(&db)?, 1);
+    Ok(())
+}

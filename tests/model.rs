@@ -840,8 +840,12 @@ fn db_index_creates_an_index() -> Result<()> {
                 "SELECT a.attname::text FROM pg_index i \
                  JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) \
                  WHERE i.indrelid = 'gadgets'::regclass",
-                "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() \
-                 AND tablename = 'gadgets' AND indexdef LIKE 'CREATE INDEX%weight%'",
+                // `OFFSET 0` keeps the LIKE from being evaluated on other
+                // schemas' indexes, which other tests drop concurrently
+                // ("could not open relation with OID").
+                "SELECT COUNT(*) FROM (SELECT indexdef FROM pg_indexes \
+                 WHERE schemaname = current_schema() AND tablename = 'gadgets' OFFSET 0) AS i \
+                 WHERE indexdef LIKE 'CREATE INDEX%weight%'",
             ),
         };
         let indexed = raw_texts(db, columns_sql);

@@ -67,6 +67,9 @@ pub struct Db {
     queries: Cell<u64>,
     /// How many `atomic` blocks are open.
     depth: Cell<u32>,
+    /// The shallowest `atomic` depth at which a statement failed and no
+    /// rollback has undone it yet (see [`Db::atomic`]).
+    failed_at: Cell<Option<u32>>,
 }
 
 impl std::fmt::Debug for Db {
@@ -85,6 +88,7 @@ impl Db {
             sql_buffer: Cell::new(String::new()),
             queries: Cell::new(0),
             depth: Cell::new(0),
+            failed_at: Cell::new(None),
         }
     }
 
@@ -258,6 +262,15 @@ impl Db {
 
     // ---- running statements ---------------------------------------------
 
+    /// Notes a statement that failed inside `atomic`.
+    #[cold]
+    fn failed(&self) {
+        let depth = self.depth.get();
+        if depth > 0 && self.failed_at.get().is_none_or(|d| d > depth) {
+            self.failed_at.set(Some(depth));
+        }
+    }
+
     /// Counts a statement and, when `tracing` wants it, logs it.
     #[inline]
     fn ran(&self, started: Option<Instant>, sql: &str, params: &dyn std::fmt::Debug, rows: u64) {
@@ -301,14 +314,17 @@ impl Db {
             #[cfg(feature = "sqlite")]
             Conn::Sqlite(c) => crate::backend::sqlite::query(c, sql, bind, each),
             #[cfg(feature = "postgres")]
-            Conn::Postgres(c) => c.query(sql, bind, each),
+            Conn::Postgres(c) => c.query(sql, self.depth.get() == 0, bind, each),
         };
         let logged = if started.is_some() {
             Self::logged_params(bind)
         } else {
             Vec::new()
         };
-        let rows = rows.inspect_err(|_| self.ran(started, sql, &logged, 0))?;
+        let rows = rows.inspect_err(|_| {
+            self.failed();
+            self.ran(started, sql, &logged, 0)
+        })?;
         self.ran(started, sql, &logged, rows);
         Ok(())
     }
@@ -325,14 +341,17 @@ impl Db {
             #[cfg(feature = "sqlite")]
             Conn::Sqlite(c) => crate::backend::sqlite::execute(c, sql, bind),
             #[cfg(feature = "postgres")]
-            Conn::Postgres(c) => c.execute(sql, bind),
+            Conn::Postgres(c) => c.execute(sql, self.depth.get() == 0, bind),
         };
         let logged = if started.is_some() {
             Self::logged_params(bind)
         } else {
             Vec::new()
         };
-        let changed = changed.inspect_err(|_| self.ran(started, sql, &logged, 0))?;
+        let changed = changed.inspect_err(|_| {
+            self.failed();
+            self.ran(started, sql, &logged, 0)
+        })?;
         self.ran(started, sql, &logged, changed);
         Ok(usize::try_from(changed).unwrap_or(usize::MAX))
     }
@@ -406,6 +425,9 @@ impl Db {
             #[cfg(feature = "postgres")]
             Conn::Postgres(c) => c.execute_batch(sql),
         };
+        if done.is_err() {
+            self.failed();
+        }
         self.ran(started, sql, &(), 0);
         done
     }
@@ -474,8 +496,15 @@ impl Db {
         f: impl FnOnce(&Db) -> Result<T>,
     ) -> Result<T> {
         let depth = self.depth.get();
-        let tx = self.transaction_sql(depth, isolation);
+        let mut tx = self.transaction_sql(depth, isolation);
         self.execute_cached(&tx.begin)?;
+        if depth == 0 && self.began_inside_transaction() {
+            // The program had opened a transaction itself (PostgreSQL only
+            // warns about the second BEGIN): this block is a savepoint of
+            // it, as on SQLite, and leaves it open.
+            tx = TransactionSql::savepoint(depth);
+            self.execute_cached(&tx.begin)?;
+        }
         self.depth.set(depth + 1);
         let guard = RollbackGuard {
             db: self,
@@ -485,11 +514,25 @@ impl Db {
         let result = f(self);
         std::mem::forget(guard);
         self.depth.set(depth);
+        // A statement in this block (not undone by a nested block's
+        // rollback) failed. On PostgreSQL that aborted the transaction, and
+        // COMMIT would quietly roll it back; so, on both databases, the
+        // block is rolled back and says so, even if `f` returned `Ok`.
+        let failed_inside = self.failed_at.get().is_some_and(|d| d > depth);
+        if failed_inside {
+            self.failed_at.set(None);
+        }
         match result {
+            Ok(_) if failed_inside => {
+                let _ = self.execute_batch(&tx.rollback);
+                self.failed_at.set(None);
+                Err(Error::TransactionAborted)
+            }
             Ok(value) => match self.execute_cached(&tx.commit) {
                 Ok(()) => Ok(value),
                 Err(e) => {
                     let _ = self.execute_batch(&tx.rollback);
+                    self.failed_at.set(None);
                     Err(e)
                 }
             },
@@ -498,8 +541,40 @@ impl Db {
                 // full disk, an I/O error), this fails too; the first error
                 // is the one to report.
                 let _ = self.execute_batch(&tx.rollback);
+                if self.failed_at.get().is_some_and(|d| d > depth) {
+                    self.failed_at.set(None);
+                }
                 Err(e)
             }
+        }
+    }
+
+    /// Whether PostgreSQL warned that the last `BEGIN` came inside an open
+    /// transaction.
+    fn began_inside_transaction(&self) -> bool {
+        match &self.conn {
+            #[cfg(feature = "sqlite")]
+            Conn::Sqlite(_) => false,
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(c) => c.take_began_inside_transaction(),
+        }
+    }
+
+    /// Ends whatever transaction a previous user left open and forgets
+    /// `atomic`'s state: a [`Pool`](crate::Pool) does this before handing
+    /// the connection out again.
+    pub(crate) fn reset(&self) -> Result<()> {
+        self.depth.set(0);
+        self.failed_at.set(None);
+        match &self.conn {
+            #[cfg(feature = "sqlite")]
+            Conn::Sqlite(c) if !c.is_autocommit() => self.execute_batch("ROLLBACK"),
+            #[cfg(feature = "sqlite")]
+            Conn::Sqlite(_) => self.execute_batch("SELECT 1"),
+            // Outside a transaction this only warns (and checks the
+            // connection, as `SELECT 1` would).
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(_) => self.execute_batch("ROLLBACK"),
         }
     }
 
@@ -508,12 +583,7 @@ impl Db {
     fn transaction_sql(&self, depth: u32, isolation: Isolation) -> TransactionSql {
         let outermost = depth == 0 && self.in_autocommit();
         if !outermost {
-            let name = format!("\"query_atomic_{depth}\"");
-            return TransactionSql {
-                begin: format!("SAVEPOINT {name}"),
-                commit: format!("RELEASE SAVEPOINT {name}"),
-                rollback: format!("ROLLBACK TO SAVEPOINT {name}; RELEASE SAVEPOINT {name}"),
-            };
+            return TransactionSql::savepoint(depth);
         }
         let begin = match self.backend() {
             Backend::Sqlite => "BEGIN IMMEDIATE",
@@ -553,6 +623,18 @@ struct TransactionSql {
     rollback: String,
 }
 
+impl TransactionSql {
+    /// A savepoint for the block at nesting `depth`.
+    fn savepoint(depth: u32) -> Self {
+        let name = format!("\"query_atomic_{depth}\"");
+        TransactionSql {
+            begin: format!("SAVEPOINT {name}"),
+            commit: format!("RELEASE SAVEPOINT {name}"),
+            rollback: format!("ROLLBACK TO SAVEPOINT {name}; RELEASE SAVEPOINT {name}"),
+        }
+    }
+}
+
 fn bind_all(b: &mut Binder<'_, '_>, params: &[Cow<'_, Value>]) -> Result<()> {
     for p in params {
         b.bind_value(p)?;
@@ -571,6 +653,9 @@ impl Drop for RollbackGuard<'_> {
     fn drop(&mut self) {
         self.db.depth.set(self.depth);
         let _ = self.db.execute_batch(self.rollback);
+        if self.db.failed_at.get().is_some_and(|d| d > self.depth) {
+            self.db.failed_at.set(None);
+        }
     }
 }
 

@@ -125,6 +125,17 @@ pub enum Error {
         source: BoxError,
     },
 
+    /// A statement failed inside [`Db::atomic`](crate::Db::atomic) and its
+    /// error was not returned from the block: the block was rolled back
+    /// (Django's `TransactionManagementError`). On PostgreSQL a failed
+    /// statement aborts the transaction, so nothing after it could have
+    /// been kept; to go on after a statement that may fail, run it in an
+    /// `atomic` of its own, whose savepoint is rolled back alone.
+    #[error(
+        "a statement failed inside `atomic` and its error was not returned, so the block was rolled back; run a statement whose failure you handle in an `atomic` of its own"
+    )]
+    TransactionAborted,
+
     /// The database file could not be opened or set up.
     #[error("could not open database {}: {source}", path.display())]
     Open {

@@ -21,8 +21,11 @@ impl r2d2::ManageConnection for Manager {
         Db::connect(&self.url)
     }
 
+    // Checks the connection as it is handed out, and ends any transaction
+    // the previous borrower left open (a SQLite connection holding the
+    // write lock would make every other writer wait).
     fn is_valid(&self, db: &mut Db) -> Result<()> {
-        db.execute_batch("SELECT 1")
+        db.reset()
     }
 
     fn has_broken(&self, db: &mut Db) -> bool {
@@ -43,9 +46,10 @@ impl r2d2::ManageConnection for Manager {
 /// # Ok(()) }
 /// ```
 ///
-/// A connection is checked (`SELECT 1`) as it is handed out, and one the
-/// server closed is dropped, so a restarted server or a killed connection
-/// costs the statement that was running, not the pool.
+/// A connection is checked as it is handed out (with a `ROLLBACK` of any
+/// transaction its last borrower left open), and one the server closed is
+/// dropped, so a restarted server or a killed connection costs the
+/// statement that was running, not the pool.
 #[derive(Clone)]
 pub struct Pool {
     inner: r2d2::Pool<Manager>,

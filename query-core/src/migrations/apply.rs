@@ -307,7 +307,10 @@ fn refuse_existing_tables(db: &Db, executor: &dyn Executor, first: &Migration) -
             existing.push(format!("`{name}`"));
         }
     }
-    if existing.is_empty() {
+    // Another process may have applied the first migration since this one
+    // read the history (two deployments at once): then the tables are its,
+    // and each migration is skipped under the lock as already applied.
+    if existing.is_empty() || !db.applied_migrations()?.is_empty() {
         return Ok(());
     }
     let name = first.name();

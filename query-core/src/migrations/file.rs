@@ -462,6 +462,70 @@ fn scan(sql: &str) -> (Vec<(Section, String)>, bool) {
                     }
                 }
             }
+            // PostgreSQL's dollar quoting (`$$ ... $$`, `$body$ ... $body$`),
+            // as function bodies and `DO` blocks use: a `;` inside does
+            // not end the statement. (`$1` is a parameter, not a tag.)
+            '$' if !cur.ends_with(|p: char| p.is_alphanumeric() || p == '_')
+                && chars
+                    .peek()
+                    .is_some_and(|&n| n == '$' || n.is_alphabetic() || n == '_') =>
+            {
+                let mut tag = String::from('$');
+                let mut rest = chars.clone();
+                let mut closed = false;
+                for d in rest.by_ref() {
+                    tag.push(d);
+                    if d == '$' {
+                        closed = true;
+                        break;
+                    }
+                    if !(d.is_alphanumeric() || d == '_') {
+                        break;
+                    }
+                }
+                if !closed {
+                    cur.push(c);
+                    continue;
+                }
+                chars = rest;
+                cur.push_str(&tag);
+                // Copy up to and including the closing tag.
+                let mut body = String::new();
+                for d in chars.by_ref() {
+                    body.push(d);
+                    if body.ends_with(&tag) {
+                        break;
+                    }
+                }
+                cur.push_str(&body);
+            }
+            // An `E'...'` string, where `\'` does not end it.
+            'E' | 'e'
+                if chars.peek() == Some(&'\'')
+                    && !cur.ends_with(|p: char| p.is_alphanumeric() || p == '_') =>
+            {
+                cur.push(c);
+                if let Some(q) = chars.next() {
+                    cur.push(q);
+                }
+                let mut escaped = false;
+                while let Some(d) = chars.next() {
+                    cur.push(d);
+                    if escaped {
+                        escaped = false;
+                    } else if d == '\\' {
+                        escaped = true;
+                    } else if d == '\'' {
+                        if chars.peek() == Some(&'\'') {
+                            if let Some(e) = chars.next() {
+                                cur.push(e);
+                            }
+                            continue;
+                        }
+                        break;
+                    }
+                }
+            }
             '-' if chars.peek() == Some(&'-') => {
                 chars.next();
                 let mut comment = String::new();
@@ -500,6 +564,25 @@ fn scan(sql: &str) -> (Vec<(Section, String)>, bool) {
     }
     flush(&mut cur, &mut out, section);
     (out, seen_section)
+}
+
+#[cfg(test)]
+mod dollar_tests {
+    use super::*;
+
+    #[test]
+    fn dollar_quoted_bodies_and_e_strings_keep_their_semicolons() {
+        let sql = "CREATE FUNCTION f() RETURNS trigger AS $$ BEGIN NEW.x := 1; RETURN NEW; END $$ LANGUAGE plpgsql;\n\
+                   DO $body$ BEGIN PERFORM 1; END $body$;\n\
+                   INSERT INTO t VALUES (E'it\\'s; fine', $1);\n\
+                   SELECT 2";
+        let statements = split_statements(sql);
+        assert_eq!(statements.len(), 4, "{statements:#?}");
+        assert!(statements[0].ends_with("END $$ LANGUAGE plpgsql"));
+        assert!(statements[1].ends_with("END $body$"));
+        assert!(statements[2].contains("E'it\\'s; fine', $1"));
+        assert_eq!(statements[3], "SELECT 2");
+    }
 }
 
 /// Every statement of `sql`, whatever its section.

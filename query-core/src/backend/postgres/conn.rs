@@ -1,7 +1,9 @@
 //! The postgres connection: opening it, running statements, and its errors.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, RefCell, RefMut};
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use postgres::error::SqlState;
 use postgres::{Client, NoTls, Statement};
@@ -10,6 +12,7 @@ use crate::backend::{Binder, BinderInner, Row};
 
 use crate::backend::redact;
 use crate::error::{ConstraintKind, Error, Result};
+use crate::value::Value;
 
 pub(crate) use super::types::PgParam;
 
@@ -22,6 +25,8 @@ pub(crate) struct PgConn {
     statements: RefCell<HashMap<String, Statement>>,
     /// Set when an error said the connection is gone.
     broken: Cell<bool>,
+    /// Set by the server's warning that a `BEGIN` came inside a transaction.
+    began_inside: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for PgConn {
@@ -40,6 +45,19 @@ impl PgConn {
                     url: redact(url),
                     reason: e.to_string(),
                 })?;
+        let mut config = config;
+        let began_inside = Arc::new(AtomicBool::new(false));
+        let flag = began_inside.clone();
+        config.notice_callback(move |notice| {
+            let code = notice.code();
+            if *code == SqlState::ACTIVE_SQL_TRANSACTION {
+                // "there is already a transaction in progress": `atomic`
+                // asked, and turns its BEGIN into a savepoint.
+                flag.store(true, Ordering::Relaxed);
+            } else if *code != SqlState::NO_ACTIVE_SQL_TRANSACTION {
+                tracing::info!(target: "query", "{}: {}", notice.severity(), notice.message());
+            }
+        });
         let client = config.connect(NoTls).map_err(|e| Error::Connect {
             url: redact(url),
             source: Box::new(PgError::new(e)),
@@ -48,6 +66,7 @@ impl PgConn {
             client: RefCell::new(client),
             statements: RefCell::new(HashMap::new()),
             broken: Cell::new(false),
+            began_inside,
         })
     }
 
@@ -101,16 +120,31 @@ impl PgConn {
         self.statements.borrow_mut().clear();
     }
 
-    /// Runs `attempt`, and once more with fresh statements when the server
-    /// says a cached plan went stale (a table changed under it).
-    fn retrying<R>(&self, mut attempt: impl FnMut() -> Result<R>) -> Result<R> {
+    /// The client, or an error when it is borrowed (through
+    /// `Db::postgres_client`) while the `Db` runs a statement.
+    fn client_for(&self, sql: &str) -> Result<RefMut<'_, Client>> {
+        self.client.try_borrow_mut().map_err(|_| Error::Database {
+            sql: sql.to_owned(),
+            source: "the PostgreSQL client is borrowed (from `Db::postgres_client`): drop it before running statements through the `Db`".into(),
+        })
+    }
+
+    /// Runs `attempt`; when the server says a cached plan went stale (a
+    /// table changed under a prepared statement) forgets the prepared
+    /// statements and, when `retry` (no transaction is open, so the failed
+    /// attempt aborted nothing), tries once more.
+    fn retrying<R>(&self, retry: bool, mut attempt: impl FnMut() -> Result<R>) -> Result<R> {
         match attempt() {
-            Err(Error::Database { ref source, .. })
-                if source
-                    .downcast_ref::<PgError>()
-                    .and_then(|e| e.inner().code())
-                    == Some(&SqlState::FEATURE_NOT_SUPPORTED) =>
-            {
+            Err(e) if is_stale_plan(&e) => {
+                self.forget_statements();
+                if retry { attempt() } else { Err(e) }
+            }
+            // A value the cached statement's parameter types refuse, before
+            // anything was sent (so no transaction is aborted): the column
+            // may have changed type since the statement was prepared.
+            // Prepare it again and try once more; a value that really
+            // doesn't fit fails the same way.
+            Err(e) if is_refused_parameter(&e) => {
                 self.forget_statements();
                 attempt()
             }
@@ -118,11 +152,30 @@ impl PgConn {
         }
     }
 
+    /// Runs `sql` with `params` and returns its rows, all at once: the sync
+    /// driver's row iterator (`query_raw`) enters its runtime once per row,
+    /// which cost all_10k a third of its time; `query` enters it once. The
+    /// rows are in memory together, as in hand-written `client.query`.
+    fn rows(&self, sql: &str, params: &[Value], retry: bool) -> Result<Vec<postgres::Row>> {
+        self.retrying(retry, || {
+            let mut client = self.client_for(sql)?;
+            let stmt = self.prepare(&mut client, sql)?;
+            let wrapped: Vec<PgParam<'_>> = params.iter().map(PgParam).collect();
+            let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = wrapped
+                .iter()
+                .map(|p| p as &(dyn postgres::types::ToSql + Sync))
+                .collect();
+            client.query(&stmt, &refs).map_err(|e| self.error(e, sql))
+        })
+    }
+
     /// Runs a query: `bind` binds its parameters, `each` sees each row until
-    /// it returns false. Returns the number of rows seen.
+    /// it returns false. Returns the number of rows seen. `retry`: see
+    /// [`retrying`](PgConn::retrying).
     pub(crate) fn query(
         &self,
         sql: &str,
+        retry: bool,
         bind: &mut dyn FnMut(&mut Binder<'_, '_>) -> Result<()>,
         each: &mut dyn FnMut(&Row<'_>) -> Result<bool>,
     ) -> Result<u64> {
@@ -130,52 +183,32 @@ impl PgConn {
         bind(&mut Binder {
             inner: BinderInner::Values(&mut params),
         })?;
-        let mut first = true;
-        self.retrying(|| {
-            // A query whose rows were already seen is not run again.
-            if !first {
-                return Err(Error::Database {
-                    sql: sql.to_owned(),
-                    source: "a table changed while the statement was cached".into(),
-                });
+        // The client is free again while the rows are mapped.
+        let rows = self.rows(sql, &params, retry)?;
+        let mut n = 0;
+        for row in &rows {
+            n += 1;
+            if !each(&Row::Postgres(row, rows.len()))? {
+                break;
             }
-            let mut client = self.client.borrow_mut();
-            let stmt = self.prepare(&mut client, sql)?;
-            // All rows at once: the sync driver's row iterator (`query_raw`)
-            // enters its runtime once per row, which cost all_10k a third
-            // of its time; `query` enters it once. The rows are in memory
-            // together, as in hand-written `client.query`.
-            let wrapped: Vec<PgParam<'_>> = params.iter().map(PgParam).collect();
-            let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = wrapped
-                .iter()
-                .map(|p| p as &(dyn postgres::types::ToSql + Sync))
-                .collect();
-            let rows = client.query(&stmt, &refs).map_err(|e| self.error(e, sql))?;
-            drop(client);
-            let mut n = 0;
-            for row in &rows {
-                first = false;
-                n += 1;
-                if !each(&Row::Postgres(row, rows.len()))? {
-                    break;
-                }
-            }
-            Ok(n)
-        })
+        }
+        Ok(n)
     }
 
-    /// Runs a statement that returns no rows; returns the number of rows changed.
+    /// Runs a statement that returns no rows; returns the number of rows
+    /// changed. `retry`: see [`retrying`](PgConn::retrying).
     pub(crate) fn execute(
         &self,
         sql: &str,
+        retry: bool,
         bind: &mut dyn FnMut(&mut Binder<'_, '_>) -> Result<()>,
     ) -> Result<u64> {
         let mut params = Vec::new();
         bind(&mut Binder {
             inner: BinderInner::Values(&mut params),
         })?;
-        self.retrying(|| {
-            let mut client = self.client.borrow_mut();
+        self.retrying(retry, || {
+            let mut client = self.client_for(sql)?;
             let stmt = self.prepare(&mut client, sql)?;
             let wrapped: Vec<PgParam<'_>> = params.iter().map(PgParam).collect();
             let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = wrapped
@@ -186,13 +219,53 @@ impl PgConn {
         })
     }
 
-    /// Runs statements separated by `;`, without parameters.
+    /// Runs statements separated by `;`, without parameters. Schema changes
+    /// run this way, so the prepared statements are forgotten after it: a
+    /// cached plan may bind a column's old type.
     pub(crate) fn execute_batch(&self, sql: &str) -> Result<()> {
-        self.client
-            .borrow_mut()
+        let done = self
+            .client_for(sql)?
             .batch_execute(sql)
-            .map_err(|e| self.error(e, sql))
+            .map_err(|e| self.error(e, sql));
+        if !is_transaction_control(sql) {
+            self.forget_statements();
+        }
+        done
     }
+
+    /// Whether the server warned, since the last call, that a `BEGIN` came
+    /// inside a transaction already open (the program's own `BEGIN`).
+    pub(crate) fn take_began_inside_transaction(&self) -> bool {
+        self.began_inside.swap(false, Ordering::Relaxed)
+    }
+}
+
+/// Whether the driver refused to encode a parameter (nothing was sent).
+fn is_refused_parameter(e: &Error) -> bool {
+    matches!(e, Error::Data { source, .. }
+        if source.downcast_ref::<PgError>().is_some_and(|p| p.inner.as_db_error().is_none()))
+}
+
+/// Whether the server refused a cached plan whose result type changed.
+fn is_stale_plan(e: &Error) -> bool {
+    matches!(e, Error::Database { source, .. }
+        if source.downcast_ref::<PgError>().is_some_and(PgError::is_stale_plan))
+}
+
+/// `BEGIN`, `COMMIT`, `ROLLBACK`, `SAVEPOINT`, `RELEASE` or a `SELECT`
+/// (which don't change the schema).
+fn is_transaction_control(sql: &str) -> bool {
+    let first = sql.split_whitespace().next().unwrap_or("");
+    [
+        "BEGIN",
+        "COMMIT",
+        "ROLLBACK",
+        "SAVEPOINT",
+        "RELEASE",
+        "SELECT",
+    ]
+    .iter()
+    .any(|w| first.eq_ignore_ascii_case(w))
 }
 
 impl Error {
@@ -204,6 +277,15 @@ impl Error {
         let code = source.code().cloned();
         let source = Box::new(PgError::new(source));
         let Some(code) = code else {
+            // A value the parameter's type can't take (a number out of an
+            // `integer`'s range) is refused before it is sent: the server
+            // would have said the same, as SQLSTATE 22.
+            if source
+                .to_string()
+                .starts_with("error serializing parameter")
+            {
+                return Error::Data { sql, source };
+            }
             return Error::Database { sql, source };
         };
         let kind = match code {
@@ -251,14 +333,29 @@ impl PgError {
                 }
                 m
             }
-            None => inner.to_string(),
+            None => {
+                // A client-side error (binding a parameter): its cause is
+                // the part that says what was wrong.
+                let mut m = inner.to_string();
+                if let Some(cause) = std::error::Error::source(&inner) {
+                    let cause = cause.to_string();
+                    if !m.contains(&cause) {
+                        m.push_str(": ");
+                        m.push_str(&cause);
+                    }
+                }
+                m
+            }
         };
         PgError { message, inner }
     }
 
-    /// The driver's error.
-    pub(crate) fn inner(&self) -> &postgres::Error {
-        &self.inner
+    /// Whether the server refused a cached plan whose result type changed.
+    fn is_stale_plan(&self) -> bool {
+        self.inner.code() == Some(&SqlState::FEATURE_NOT_SUPPORTED)
+            && self
+                .message
+                .contains("cached plan must not change result type")
     }
 }
 

@@ -132,8 +132,8 @@ impl Executor for PostgresExecutor {
     }
 }
 
-const INDEX_EXISTS: &str =
-    "SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = $1";
+const INDEX_EXISTS: &str = "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+     WHERE n.nspname = current_schema() AND c.relname = $1 AND c.relkind IN ('i', 'I')";
 /// A table's indexes that no constraint owns: name, unique, columns.
 const TABLE_INDEXES: &str = "SELECT ic.relname::text, ix.indisunique, (SELECT string_agg(a.attname::text, ',' ORDER BY k.n) FROM unnest(ix.indkey) WITH ORDINALITY AS k(attnum, n) JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum) FROM pg_index ix JOIN pg_class ic ON ic.oid = ix.indexrelid JOIN pg_class t ON t.oid = ix.indrelid JOIN pg_namespace ns ON ns.oid = t.relnamespace WHERE ns.nspname = current_schema() AND t.relname = $1 AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = ix.indexrelid) ORDER BY 1";
 

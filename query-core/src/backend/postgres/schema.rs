@@ -336,7 +336,11 @@ fn family(ty: SqlType) -> Family {
 fn conversion(c: &str, old: SqlType, new: &ColumnState) -> Option<String> {
     let c = ident(c);
     let (from, to) = (family(old), family(new.ty));
-    if from == to {
+    let zone_change = matches!(
+        (old, new.ty),
+        (SqlType::DateTime, SqlType::DateTimeUtc) | (SqlType::DateTimeUtc, SqlType::DateTime)
+    );
+    if from == to && !zone_change {
         return None;
     }
     Some(match (from, to) {
@@ -346,6 +350,17 @@ fn conversion(c: &str, old: SqlType, new: &ColumnState) -> Option<String> {
         (Family::Number, Family::Bool) => format!("{c} <> 0"),
         (Family::Bytes, Family::Text) => format!("convert_from({c}, 'UTF8')"),
         (Family::Text, Family::Bytes) => format!("convert_to({c}, 'UTF8')"),
+        // A time zone's worth of difference, whatever the session's
+        // `TimeZone`: the crate stores UTC.
+        (Family::Time, Family::Time)
+            if matches!(
+                (old, new.ty),
+                (SqlType::DateTime, SqlType::DateTimeUtc)
+                    | (SqlType::DateTimeUtc, SqlType::DateTime)
+            ) =>
+        {
+            format!("{c} AT TIME ZONE 'UTC'")
+        }
         // To text: then the assignment cast to varchar(n) checks the length.
         (_, Family::Text) => format!("{c}::text"),
         _ => format!("{c}::{}", scalar_type(new.ty)),

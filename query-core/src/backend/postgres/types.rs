@@ -286,11 +286,22 @@ impl ToSql for PgParam<'_> {
                 Type::DATE | Type::TIMESTAMP | Type::TIMESTAMPTZ => date_time(s, ty, out),
                 Type::NUMERIC => numeric(s, ty, out),
                 Type::BYTEA => s.as_bytes().to_sql(ty, out),
-                Type::INT2 | Type::INT4 | Type::INT8 | Type::FLOAT4 | Type::FLOAT8 | Type::BOOL => {
-                    Err(mismatch("text", ty))
+                Type::TEXT
+                | Type::VARCHAR
+                | Type::BPCHAR
+                | Type::NAME
+                | Type::UNKNOWN
+                | Type::JSON
+                | Type::XML => s.as_str().to_sql(&Type::TEXT, out),
+                Type::JSONB => {
+                    // jsonb's binary form: a version byte, then the text.
+                    out.extend_from_slice(&[1]);
+                    out.extend_from_slice(s.as_bytes());
+                    Ok(IsNull::No)
                 }
-                // text, varchar, name, json and any type that takes text.
-                _ => s.as_str().to_sql(&Type::TEXT, out),
+                // The text of a type whose binary form is not its text
+                // (uuid, time, numeric, an enum...) would be misread.
+                _ => Err(mismatch("text", ty)),
             },
             Value::Blob(b) => match *ty {
                 Type::BYTEA => b.as_slice().to_sql(ty, out),
