@@ -198,6 +198,8 @@ pub struct StatementCache {
     pub(crate) select_list: OnceLock<String>,
     /// `"table"."column"` for each field, in `META.fields` order.
     pub(crate) qualified: OnceLock<Box<[String]>>,
+    /// `"table"`.
+    pub(crate) table: OnceLock<String>,
     /// The texts written by each backend's writer, by `Backend::index`.
     pub(crate) backends: [BackendStatements; 2],
 }
@@ -229,6 +231,7 @@ impl StatementCache {
         StatementCache {
             select_list: OnceLock::new(),
             qualified: OnceLock::new(),
+            table: OnceLock::new(),
             backends: [BackendStatements::new(), BackendStatements::new()],
         }
     }

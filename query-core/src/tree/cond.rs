@@ -140,7 +140,13 @@ impl Cond {
         }
     }
 
+    #[inline]
     fn combine(self, other: Cond, and: bool) -> Cond {
+        // The common case, a first filter: nothing to combine (and no
+        // moving of both values through the match below).
+        if matches!(self, Cond::Empty) {
+            return other;
+        }
         match (self, other) {
             (Cond::Empty, c) | (c, Cond::Empty) => c,
             (Cond::And(mut a), Cond::And(b)) if and => {

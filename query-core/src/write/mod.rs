@@ -116,6 +116,16 @@ pub(crate) fn select_list(model: ModelRef) -> &'static str {
     })
 }
 
+/// The model's quoted table name, built once per program.
+fn quoted_table(model: ModelRef) -> &'static str {
+    let meta = model.meta;
+    model.cache.table.get_or_init(|| {
+        let mut s = String::new();
+        quote(&mut s, meta.table);
+        s
+    })
+}
+
 /// The cached `"table"."column"` of field `index` of the model.
 fn cached_column(model: ModelRef, index: usize) -> Option<&'static str> {
     let meta = model.meta;
@@ -416,7 +426,10 @@ pub(crate) trait Writer: Sync {
         }
         out.push(" FROM ");
         match &s.from {
-            From::Table(t) => quote(&mut out.text, t),
+            From::Table(t) => match out.model {
+                Some(m) if m.meta.table == *t => out.push(quoted_table(m)),
+                _ => quote(&mut out.text, t),
+            },
             From::Subquery(sub, alias) => {
                 out.push("(");
                 self.select(out, sub);

@@ -227,7 +227,7 @@ impl PgConn {
             .client_for(sql)?
             .batch_execute(sql)
             .map_err(|e| self.error(e, sql));
-        if !is_transaction_control(sql) {
+        if changes_tables(sql) {
             self.forget_statements();
         }
         done
@@ -252,20 +252,12 @@ fn is_stale_plan(e: &Error) -> bool {
         if source.downcast_ref::<PgError>().is_some_and(PgError::is_stale_plan))
 }
 
-/// `BEGIN`, `COMMIT`, `ROLLBACK`, `SAVEPOINT`, `RELEASE` or a `SELECT`
-/// (which don't change the schema).
-fn is_transaction_control(sql: &str) -> bool {
-    let first = sql.split_whitespace().next().unwrap_or("");
-    [
-        "BEGIN",
-        "COMMIT",
-        "ROLLBACK",
-        "SAVEPOINT",
-        "RELEASE",
-        "SELECT",
-    ]
-    .iter()
-    .any(|w| first.eq_ignore_ascii_case(w))
+/// Whether `sql` may change a table under a prepared statement (`ALTER`,
+/// `DROP`): then the prepared statements are forgotten. (`VACUUM`, `SET`,
+/// `CREATE`, transaction control and the rest leave them valid.)
+fn changes_tables(sql: &str) -> bool {
+    sql.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .any(|w| w.eq_ignore_ascii_case("ALTER") || w.eq_ignore_ascii_case("DROP"))
 }
 
 impl Error {
