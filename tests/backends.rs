@@ -495,3 +495,22 @@ fn a_pooled_connection_comes_back_without_the_last_borrowers_transaction() -> Re
     assert_eq!(Gadget::objects().count(&db)?, 1);
     Ok(())
 }
+
+#[test]
+fn a_postgres_lock_timeout_is_busy() -> Result<()> {
+    let Some(first) = postgres_db() else {
+        return Ok(());
+    };
+    first.create_table::<Gadget>()?;
+    Gadget::objects().create(&first, new_gadget("a", "red"))?;
+    let url = with_search_path(&postgres_url().expect("configured"), &schema_of(&first));
+    let second = Db::connect(&url)?;
+    second.execute_batch("SET lock_timeout = '100ms'")?;
+    first.execute_batch("BEGIN; LOCK TABLE gadgets IN EXCLUSIVE MODE")?;
+    use gf::*;
+    let err = Gadget::objects().update(&second, stock.set(9)).unwrap_err();
+    assert!(matches!(err, Error::Busy { .. }), "{err:?}");
+    first.execute_batch("ROLLBACK")?;
+    assert_eq!(Gadget::objects().update(&second, stock.set(9))?, 1);
+    Ok(())
+}

@@ -98,9 +98,10 @@ pub enum Error {
         source: BoxError,
     },
 
-    /// SQLite: another connection held the lock this statement needed for
-    /// longer than the busy timeout ([`BUSY_TIMEOUT`](crate::BUSY_TIMEOUT));
-    /// the statement wrote nothing. Retrying later may succeed.
+    /// Another connection held the lock this statement needed for longer
+    /// than the wait allowed (SQLite's busy timeout, `BUSY_TIMEOUT`;
+    /// PostgreSQL's `lock_timeout`); the statement wrote nothing. Retrying
+    /// later may succeed.
     #[error(
         "database is locked: another connection held the write lock for longer than the busy timeout, so this statement gave up and wrote nothing ({source}; while running `{sql}`)"
     )]

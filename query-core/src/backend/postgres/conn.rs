@@ -46,6 +46,11 @@ impl PgConn {
                     reason: e.to_string(),
                 })?;
         let mut config = config;
+        // A host that drops packets would otherwise hang `connect` for the
+        // system's TCP timeout (minutes); the URL's `connect_timeout` wins.
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(std::time::Duration::from_secs(10));
+        }
         let began_inside = Arc::new(AtomicBool::new(false));
         let flag = began_inside.clone();
         config.notice_callback(move |notice| {
@@ -293,6 +298,11 @@ impl Error {
         }
         if code == SqlState::T_R_SERIALIZATION_FAILURE || code == SqlState::T_R_DEADLOCK_DETECTED {
             return Error::SerializationFailure { sql, source };
+        }
+        // `lock_timeout` ran out (or `NOWAIT`): a lock another connection
+        // held, as SQLite's busy timeout.
+        if code == SqlState::LOCK_NOT_AVAILABLE {
+            return Error::Busy { sql, source };
         }
         if code.code().starts_with("22") {
             return Error::Data { sql, source };
