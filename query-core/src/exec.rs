@@ -301,6 +301,7 @@ fn multi_insert_sql<M: Model>(db: &Db, with_pk: bool, rows: usize) -> std::rc::R
 enum Keys {
     /// Consecutive keys ending at `last` (SQLite: one INSERT's rows get
     /// consecutive row ids, in VALUES order), without a vector.
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
     Consecutive { last: i64, n: usize },
     /// As the statement returned them (`RETURNING`).
     Listed(Vec<i64>),
