@@ -177,6 +177,34 @@ pub enum Error {
         message: String,
     },
 
+    /// A delete would remove rows that a foreign key declared with
+    /// `on_delete = Protect` points at; nothing was deleted (Django's
+    /// `ProtectedError`).
+    #[error(
+        "cannot delete some instances of model '{model}' because they are referenced through protected foreign keys: {referenced_by}"
+    )]
+    Protected {
+        /// The model whose rows were to be deleted.
+        model: &'static str,
+        /// The protecting foreign keys, as `'Model.field'`, and how many of
+        /// their rows point at the deleted ones.
+        referenced_by: String,
+    },
+
+    /// A delete would remove rows that a foreign key declared with
+    /// `on_delete = Restrict` points at, from rows not deleted by the same
+    /// operation; nothing was deleted (Django's `RestrictedError`).
+    #[error(
+        "cannot delete some instances of model '{model}' because they are referenced through restricted foreign keys: {referenced_by}"
+    )]
+    Restricted {
+        /// The model whose rows were to be deleted.
+        model: &'static str,
+        /// The restricting foreign keys, as `'Model.field'`, and how many
+        /// of their rows point at the deleted ones.
+        referenced_by: String,
+    },
+
     /// `delete` was called on an instance that was never saved (its
     /// automatic primary key is 0).
     #[error("{model} object can't be deleted because its primary key is not set")]

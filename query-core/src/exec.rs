@@ -122,6 +122,21 @@ pub(crate) fn get<M: Model>(db: &Db, q: &Select<'_>) -> Result<M> {
     }
 }
 
+/// The row of `M` whose primary key is `key` (`ForeignKey::fetch`).
+pub(crate) fn get_by_key<M: Model>(db: &Db, key: Value) -> Result<M> {
+    let filter = crate::tree::Cond::Cmp {
+        lhs: Expr::Column(model_ref::<M>().pk_column()),
+        op: crate::tree::Cmp::Eq,
+        rhs: Expr::Value(key),
+        nullable: false,
+    };
+    let select = Select {
+        filter: Some(&filter),
+        ..Select::new(SelectColumns::Model(model_ref::<M>()), M::META.table)
+    };
+    get::<M>(db, &select)
+}
+
 /// At most one row: `first`, `last`.
 pub(crate) fn optional<M: Model>(db: &Db, q: &Select<'_>) -> Result<Option<M>> {
     let mut found = None;

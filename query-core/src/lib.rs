@@ -27,6 +27,7 @@ mod model;
 mod pool;
 mod query;
 mod queryset;
+mod relation;
 pub(crate) mod schema;
 pub(crate) mod tree;
 mod types;
@@ -41,13 +42,16 @@ pub use crate::backend::sqlite::casefold;
 pub use crate::db::BUSY_TIMEOUT;
 pub use crate::db::{Db, Isolation};
 pub use crate::error::{BoxError, ConstraintKind, Error, Result};
-pub use crate::meta::{FieldMeta, ModelMeta, RegisteredModel, registered_models};
+pub use crate::meta::{
+    FieldMeta, ForeignKeyMeta, ModelMeta, OnDelete, RegisteredModel, registered_models,
+};
 pub use crate::model::Model;
 pub use crate::pool::{Pool, PooledDb};
 pub use crate::query::{
     Assignment, Assignments, Condition, Field, IntoOrder, Order, OrderTerms, Q, TextOp,
 };
 pub use crate::queryset::QuerySet;
+pub use crate::relation::{ForeignKey, ManyToMany, OneToOne, Related};
 pub use crate::types::{
     DecimalField, FieldType, IntoValue, Nullable, Ordered, PrimaryKey, Scalar, TextField,
     TextLookup, Timestamp,
@@ -66,8 +70,8 @@ pub use rust_decimal::{self, Decimal};
 /// Everything a user of the crate needs: `use query::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Backend, Db, Error, Field, FieldError, Model, Pool, Q, QuerySet, Result, ValidationErrors,
-        Value,
+        Backend, Db, Error, Field, FieldError, ForeignKey, ManyToMany, Model, OneToOne, Pool, Q,
+        QuerySet, Related, Result, ValidationErrors, Value,
     };
 }
 

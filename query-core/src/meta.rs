@@ -80,6 +80,37 @@ pub struct FieldMeta {
     pub default: Option<fn() -> Value>,
     /// `#[field(choices = [...])]`.
     pub choices: Option<fn() -> Vec<Value>>,
+    /// A `ForeignKey<T>` or `OneToOne<T>` field: the model it points at and
+    /// what deleting that model's row does to this one.
+    pub foreign_key: Option<ForeignKeyMeta>,
+}
+
+/// The target and `on_delete` of a foreign key field.
+#[derive(Debug, Clone, Copy)]
+pub struct ForeignKeyMeta {
+    /// The model pointed at (a function: a model may point at itself, and
+    /// constants can't refer to each other in a cycle).
+    pub to: fn() -> &'static ModelMeta,
+    /// What deleting the row pointed at does.
+    pub on_delete: OnDelete,
+}
+
+/// What deleting a row does to the rows whose foreign key points at it:
+/// Django's `on_delete`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OnDelete {
+    /// Delete them too (and what points at them, in turn).
+    Cascade,
+    /// Refuse the delete: [`Error::Protected`](crate::Error::Protected).
+    Protect,
+    /// Refuse the delete, unless the rows are deleted in the same operation
+    /// through a cascade from elsewhere:
+    /// [`Error::Restricted`](crate::Error::Restricted).
+    Restrict,
+    /// Set their key to NULL (only on `Option<ForeignKey<T>>`).
+    SetNull,
+    /// Do nothing; the database's own constraint decides.
+    DoNothing,
 }
 
 #[doc(hidden)]
@@ -108,6 +139,7 @@ impl FieldMeta {
             auto_now_add: false,
             default: None,
             choices: None,
+            foreign_key: None,
         }
     }
     pub const fn primary_key(mut self, auto: bool) -> Self {
@@ -154,6 +186,14 @@ impl FieldMeta {
     }
     pub const fn choices(mut self, f: fn() -> Vec<Value>) -> Self {
         self.choices = Some(f);
+        self
+    }
+    pub const fn foreign_key(
+        mut self,
+        to: fn() -> &'static ModelMeta,
+        on_delete: OnDelete,
+    ) -> Self {
+        self.foreign_key = Some(ForeignKeyMeta { to, on_delete });
         self
     }
 }

@@ -4,6 +4,7 @@ use crate::backend::{Binder, Row};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::queryset::QuerySet;
+use crate::types::Scalar;
 use crate::validation::ValidationErrors;
 use crate::value::Value;
 
@@ -18,6 +19,9 @@ pub use crate::meta::{ModelMeta, StatementCache};
 pub trait Model: Sized + 'static {
     /// The table description: name, columns, primary key.
     const META: &'static ModelMeta;
+
+    /// The primary key's type (what a `ForeignKey<Self>` holds).
+    type Key: Scalar + Clone + PartialEq;
 
     /// All rows of the table, as a lazy [`QuerySet`]: Django's `Model.objects`.
     #[inline]
@@ -74,6 +78,10 @@ pub trait Model: Sized + 'static {
     #[doc(hidden)]
     /// The primary key as a bound value.
     fn pk_value(&self) -> Value;
+
+    #[doc(hidden)]
+    /// The primary key.
+    fn key(&self) -> Self::Key;
 
     #[doc(hidden)]
     /// Whether the automatic primary key is still 0.

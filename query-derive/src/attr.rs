@@ -50,7 +50,64 @@ pub struct FieldAttrs {
     pub auto_now_add: Option<Span>,
     pub default: Option<Expr>,
     pub choices: Option<Vec<Expr>>,
+    /// `on_delete = Cascade` (or `Protect`, ...), with the span of its value.
+    pub on_delete: Option<(Ident, Span)>,
+    /// The span of the `on_delete` key, for errors about its presence.
+    pub on_delete_key: Option<Span>,
+    /// The foreign key the field's type declares, if it does.
+    pub foreign_key: Option<ForeignKeyType>,
 }
+
+/// A field typed `ForeignKey<T>`, `OneToOne<T>` or an `Option` of one.
+pub struct ForeignKeyType {
+    /// The model pointed at.
+    pub target: Type,
+    /// `Option<ForeignKey<T>>`.
+    pub nullable: bool,
+    /// `OneToOne<T>`: a unique column.
+    pub one_to_one: bool,
+}
+
+/// The one type argument of the last segment of `ty` when that segment is
+/// named `name`: `Option<X>` gives `X`.
+fn argument_of<'t>(ty: &'t Type, name: &str) -> Option<&'t Type> {
+    let Type::Path(p) = ty else {
+        return None;
+    };
+    let last = p.path.segments.last()?;
+    if last.ident != name {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first() {
+        Some(syn::GenericArgument::Type(t)) if args.args.len() == 1 => Some(t),
+        _ => None,
+    }
+}
+
+/// Reads `ForeignKey<T>`, `OneToOne<T>` and `Option` of them from a type,
+/// by the names as written (the derive sees tokens, not resolved types).
+pub fn foreign_key_type(ty: &Type) -> Option<ForeignKeyType> {
+    let (inner, nullable) = match argument_of(ty, "Option") {
+        Some(inner) => (inner, true),
+        None => (ty, false),
+    };
+    for (name, one_to_one) in [("ForeignKey", false), ("OneToOne", true)] {
+        if let Some(target) = argument_of(inner, name) {
+            return Some(ForeignKeyType {
+                target: target.clone(),
+                nullable,
+                one_to_one,
+            });
+        }
+    }
+    None
+}
+
+/// The `on_delete` choices, as Django names them.
+pub const ON_DELETE: [&str; 5] = ["Cascade", "Protect", "Restrict", "SetNull", "DoNothing"];
 
 /// `ProductItem` -> `product_item`, `HTTPServer` -> `http_server`.
 pub fn snake_case(name: &str) -> String {
@@ -232,6 +289,9 @@ pub fn parse(input: &DeriveInput) -> Result<ModelAttrs> {
             auto_now_add: None,
             default: None,
             choices: None,
+            on_delete: None,
+            on_delete_key: None,
+            foreign_key: foreign_key_type(&field.ty),
         };
         let mut column = None;
         for attr in field.attrs.iter().filter(|a| a.path().is_ident("field")) {
@@ -297,6 +357,20 @@ pub fn parse(input: &DeriveInput) -> Result<ModelAttrs> {
                     // #[field(default = EXPR)]
                     let expr: Expr = meta.value()?.parse()?;
                     set_once(&mut f.default, expr, &meta)
+                } else if meta.path.is_ident("on_delete") {
+                    // #[field(on_delete = Cascade)]
+                    f.on_delete_key = Some(span);
+                    let ident: Ident = meta.value()?.parse()?;
+                    if !ON_DELETE.iter().any(|o| ident == o) {
+                        return Err(Error::new(
+                            ident.span(),
+                            format_args!(
+                                "unknown `on_delete` `{ident}`; expected `Cascade`, `Protect`, `Restrict`, `SetNull` or `DoNothing`"
+                            ),
+                        ));
+                    }
+                    let value_span = ident.span();
+                    set_once(&mut f.on_delete, (ident, value_span), &meta)
                 } else if meta.path.is_ident("column") {
                     // #[field(column = "name")]
                     let lit: LitStr = meta.value()?.parse()?;
@@ -318,7 +392,7 @@ pub fn parse(input: &DeriveInput) -> Result<ModelAttrs> {
                 } else {
                     let key = meta.path.to_token_stream().to_string().replace(' ', "");
                     Err(meta.error(format_args!(
-                        "unknown field attribute `{key}`; expected one of `max_length`, `max_digits`, `decimal_places`, `email`, `url`, `text`, `unique`, `db_index`, `default`, `column`, `primary_key`, `auto_now`, `auto_now_add`, `choices`"
+                        "unknown field attribute `{key}`; expected one of `max_length`, `max_digits`, `decimal_places`, `email`, `url`, `text`, `unique`, `db_index`, `default`, `column`, `primary_key`, `auto_now`, `auto_now_add`, `choices`, `on_delete`"
                     )))
                 }
             }) {
@@ -327,6 +401,12 @@ pub fn parse(input: &DeriveInput) -> Result<ModelAttrs> {
         }
         if let Some(c) = column {
             f.column = c;
+        } else if f.foreign_key.is_some() {
+            // Django's `<field>_id`.
+            f.column.push_str("_id");
+        }
+        if f.foreign_key.as_ref().is_some_and(|fk| fk.one_to_one) {
+            f.unique = true;
         }
         // Before the defaults below: `text` with `email` gives no `max_length`
         // to complain about.

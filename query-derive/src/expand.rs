@@ -17,6 +17,7 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
     let pk_index = model.pk;
     let pk = &model.fields[pk_index];
     let pk_ident = &pk.ident;
+    let pk_ty = &pk.ty;
     let pk_ops = quote::format_ident!("__COLUMN_{}", pk_index);
     let p = quote!(::query::__private);
 
@@ -112,6 +113,20 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
                 })
             };
         }
+        if let (Some(fk), Some((on_delete, _))) = (&f.foreign_key, &f.on_delete) {
+            let target = &fk.target;
+            meta = quote_spanned! {target.span()=>
+                #meta.foreign_key(
+                    {
+                        fn __to() -> &'static #p::ModelMeta {
+                            <#target as ::query::Model>::META
+                        }
+                        __to
+                    },
+                    ::query::OnDelete::#on_delete,
+                )
+            };
+        }
         if let Some(choices) = &f.choices {
             let values = choices.iter().map(|e| {
                 quote_spanned! {e.span()=>
@@ -195,6 +210,12 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
                 #pk_index,
             );
 
+            type Key = #pk_ty;
+
+            fn key(&self) -> Self::Key {
+                ::core::clone::Clone::clone(&self.#pk_ident)
+            }
+
             fn statements() -> &'static #p::StatementCache {
                 static __STATEMENTS: #p::StatementCache = #p::StatementCache::new();
                 &__STATEMENTS
@@ -266,6 +287,8 @@ pub fn stub(input: &DeriveInput) -> TokenStream {
         #[automatically_derived]
         impl ::query::Model for #name {
             const META: &'static #p::ModelMeta = &#p::ModelMeta::new("", "", &[], 0);
+            type Key = i64;
+            fn key(&self) -> i64 { ::core::unreachable!() }
             fn statements() -> &'static #p::StatementCache { ::core::unreachable!() }
             fn from_row(_: &#p::Row<'_>, _: usize) -> #p::Result<Self> { ::core::unreachable!() }
             fn bind_columns(&self, _: &mut #p::Binder<'_, '_>, _: bool) -> #p::Result<()> { ::core::unreachable!() }

@@ -19,6 +19,7 @@ pub fn field(f: &FieldAttrs) -> Result<()> {
         text_and_max_length(f),
         auto_now_and_auto_now_add(f),
         decimal_precision(f),
+        on_delete(f),
     ])
 }
 
@@ -30,6 +31,28 @@ pub fn model(input: &DeriveInput, fields: &[FieldAttrs]) -> Result<()> {
         one_primary_key(input, fields),
         distinct_columns(fields),
     ])
+}
+
+/// A foreign key needs `on_delete` (as Django requires it); `SetNull` needs a
+/// nullable key; other fields take no `on_delete`.
+fn on_delete(f: &FieldAttrs) -> Result<()> {
+    use syn::spanned::Spanned;
+    match (&f.foreign_key, &f.on_delete) {
+        // (An `on_delete` that was there but unknown is reported already.)
+        (Some(_), None) if f.on_delete_key.is_none() => Err(Error::new(
+            f.ty.span(),
+            "a foreign key needs `on_delete`, as in Django: `#[field(on_delete = Cascade)]` (or `Protect`, `Restrict`, `SetNull`, `DoNothing`)",
+        )),
+        (Some(fk), Some((o, span))) if o == "SetNull" && !fk.nullable => Err(Error::new(
+            *span,
+            "`on_delete = SetNull` needs a nullable foreign key: declare the field as `Option<ForeignKey<T>>`",
+        )),
+        (None, Some(_)) => Err(Error::new(
+            f.on_delete_key.unwrap_or_else(|| f.ident.span()),
+            "`on_delete` is for foreign keys: `ForeignKey<T>`, `OneToOne<T>` or an `Option` of one",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Combines the errors of several checks, in order.
