@@ -110,7 +110,7 @@ fn a_nullable_self_reference_and_a_one_to_one() -> Result<()> {
             boss
         );
         assert_eq!(
-            Employee::objects().filter(reports_to.eq(boss.id)).get(db)?,
+            Employee::objects().filter(reports_to.eq(&boss)).get(db)?,
             clerk
         );
         let meta = Employee::META

@@ -83,6 +83,9 @@ pub struct FieldMeta {
     /// A `ForeignKey<T>` or `OneToOne<T>` field: the model it points at and
     /// what deleting that model's row does to this one.
     pub foreign_key: Option<ForeignKeyMeta>,
+    /// The table a foreign key points at (readable at compile time, for the
+    /// checks of `reverse = ".."`).
+    pub fk_table: Option<&'static str>,
 }
 
 /// The target and `on_delete` of a foreign key field.
@@ -140,6 +143,7 @@ impl FieldMeta {
             default: None,
             choices: None,
             foreign_key: None,
+            fk_table: None,
         }
     }
     pub const fn primary_key(mut self, auto: bool) -> Self {
@@ -192,8 +196,10 @@ impl FieldMeta {
         mut self,
         to: fn() -> &'static ModelMeta,
         on_delete: OnDelete,
+        table: &'static str,
     ) -> Self {
         self.foreign_key = Some(ForeignKeyMeta { to, on_delete });
+        self.fk_table = Some(table);
         self
     }
 }

@@ -4,6 +4,7 @@ use crate::backend::{Binder, Row};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::queryset::QuerySet;
+use crate::path::{PathLike, RelPath};
 use crate::types::Scalar;
 use crate::validation::ValidationErrors;
 use crate::value::Value;
@@ -22,6 +23,16 @@ pub trait Model: Sized + 'static {
 
     /// The primary key's type (what a `ForeignKey<Self>` holds).
     type Key: Scalar + Clone + PartialEq;
+
+    #[doc(hidden)]
+    /// The table's name (apart from `META`, so that a model's own `META` can
+    /// name the table of a model pointing back at it).
+    const TABLE: &'static str;
+
+    #[doc(hidden)]
+    /// The model reached by a relation path `P`: one method per field,
+    /// written by the derive (`product::ProductPath<P>`).
+    type Path<P: PathLike<At = Self>>: RelPath<P = P>;
 
     /// All rows of the table, as a lazy [`QuerySet`]: Django's `Model.objects`.
     #[inline]

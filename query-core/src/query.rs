@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 use std::ops::{BitAnd, BitOr, Neg, Not};
 
 use crate::model::Model;
-use crate::tree::{Cmp, Column, Cond, Expr, OrderTerm};
+use crate::tree::{Cmp, Column, Cond, Expr, OrderTerm, PathNode};
 use crate::types::{FieldType, IntoValue, Nullable, Ordered, TextLookup};
 use crate::value::Value;
 
@@ -35,11 +35,14 @@ impl<M, T> fmt::Debug for Field<M, T> {
     }
 }
 
-/// A column of a model: its SQL name and its index in `META.fields`.
+/// A column of a model: its SQL name, its index in `META.fields`, and the
+/// relations followed to reach it from the model queried (a field reached
+/// through a path: `track::album.title()`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Col {
     pub name: &'static str,
     pub index: usize,
+    pub path: Option<&'static PathNode>,
 }
 
 /// A condition on the rows of model `M`: Django's `Q` object.
@@ -154,10 +157,20 @@ impl<M, T> Field<M, T> {
     /// Used by the derive: the field's index in `META.fields` and its
     /// column's name in SQL.
     pub const fn new(index: usize, column: &'static str) -> Self {
+        Field::from_column(column, index, None)
+    }
+
+    /// A column reached through `path` (none: the model's own column).
+    pub(crate) const fn from_column(
+        column: &'static str,
+        index: usize,
+        path: Option<&'static PathNode>,
+    ) -> Self {
         Field {
             column: Col {
                 name: column,
                 index,
+                path,
             },
             _marker: PhantomData,
         }
@@ -173,7 +186,12 @@ impl<M: Model, T: FieldType> Field<M, T> {
     /// The field as a column of the model's table.
     #[inline]
     pub(crate) fn col(self) -> Column {
-        Column::of_field(M::META.table, self.column.name, self.column.index)
+        let mut c = Column::of_field(M::META.table, self.column.name, self.column.index);
+        if let Some(node) = self.column.path {
+            c.table = crate::tree::TableName::Table(node.rel.to.table);
+            c.path = Some(node);
+        }
+        c
     }
 
     #[inline]

@@ -56,6 +56,42 @@ pub struct FieldAttrs {
     pub on_delete_key: Option<Span>,
     /// The foreign key the field's type declares, if it does.
     pub foreign_key: Option<ForeignKeyType>,
+    /// A `Related<T>` or `ManyToMany<T>` field: no column.
+    pub slot: Option<Slot>,
+    /// `reverse = "field"`, with its span.
+    pub reverse: Option<LitStr>,
+    /// `through = "Model"`, with its span.
+    pub through: Option<LitStr>,
+}
+
+/// A field that is not a column: the reverse of a foreign key, or a
+/// many-to-many relation.
+pub struct Slot {
+    /// The model reached.
+    pub target: Type,
+    /// `ManyToMany<T>` (else `Related<T>`).
+    pub many_to_many: bool,
+}
+
+impl FieldAttrs {
+    /// Whether the field is a column (every field but `Related` and
+    /// `ManyToMany` ones).
+    pub fn is_column(&self) -> bool {
+        self.slot.is_none()
+    }
+}
+
+/// Reads `Related<T>` and `ManyToMany<T>` from a type, by name.
+pub fn slot_type(ty: &Type) -> Option<Slot> {
+    for (name, many_to_many) in [("Related", false), ("ManyToMany", true)] {
+        if let Some(target) = argument_of(ty, name) {
+            return Some(Slot {
+                target: target.clone(),
+                many_to_many,
+            });
+        }
+    }
+    None
 }
 
 /// A field typed `ForeignKey<T>`, `OneToOne<T>` or an `Option` of one.
@@ -189,6 +225,7 @@ fn primary_key(fields: &[FieldAttrs]) -> usize {
         .iter()
         .position(|f| f.primary_key.is_some())
         .or_else(|| fields.iter().position(|f| f.ident == "id"))
+        .or_else(|| fields.iter().position(FieldAttrs::is_column))
         .unwrap_or(0)
 }
 
@@ -292,6 +329,9 @@ pub fn parse(input: &DeriveInput) -> Result<ModelAttrs> {
             on_delete: None,
             on_delete_key: None,
             foreign_key: foreign_key_type(&field.ty),
+            slot: slot_type(&field.ty),
+            reverse: None,
+            through: None,
         };
         let mut column = None;
         for attr in field.attrs.iter().filter(|a| a.path().is_ident("field")) {
@@ -371,6 +411,14 @@ pub fn parse(input: &DeriveInput) -> Result<ModelAttrs> {
                     }
                     let value_span = ident.span();
                     set_once(&mut f.on_delete, (ident, value_span), &meta)
+                } else if meta.path.is_ident("reverse") {
+                    // #[field(reverse = "artist")]
+                    let lit: LitStr = meta.value()?.parse()?;
+                    set_once(&mut f.reverse, lit, &meta)
+                } else if meta.path.is_ident("through") {
+                    // #[field(through = "PlaylistTrack")]
+                    let lit: LitStr = meta.value()?.parse()?;
+                    set_once(&mut f.through, lit, &meta)
                 } else if meta.path.is_ident("column") {
                     // #[field(column = "name")]
                     let lit: LitStr = meta.value()?.parse()?;
@@ -392,7 +440,7 @@ pub fn parse(input: &DeriveInput) -> Result<ModelAttrs> {
                 } else {
                     let key = meta.path.to_token_stream().to_string().replace(' ', "");
                     Err(meta.error(format_args!(
-                        "unknown field attribute `{key}`; expected one of `max_length`, `max_digits`, `decimal_places`, `email`, `url`, `text`, `unique`, `db_index`, `default`, `column`, `primary_key`, `auto_now`, `auto_now_add`, `choices`, `on_delete`"
+                        "unknown field attribute `{key}`; expected one of `max_length`, `max_digits`, `decimal_places`, `email`, `url`, `text`, `unique`, `db_index`, `default`, `column`, `primary_key`, `auto_now`, `auto_now_add`, `choices`, `on_delete`, `reverse`, `through`"
                     )))
                 }
             }) {

@@ -16,6 +16,13 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
     let module = &model.module;
     let pk_index = model.pk;
     let pk = &model.fields[pk_index];
+    // Relation slots (`Related`, `ManyToMany`) are no columns: a column's
+    // index in `META.fields` (and in a row) skips them.
+    let column_index = |i: usize| model.fields[..i].iter().filter(|f| f.is_column()).count();
+    let pk_column = column_index(pk_index);
+    let path_type = quote::format_ident!("{}Path", name);
+    let mut relations = Vec::new();
+    let mut path_methods = Vec::new();
     let pk_ident = &pk.ident;
     let pk_ty = &pk.ty;
     let pk_ops = quote::format_ident!("__COLUMN_{}", pk_index);
@@ -35,6 +42,73 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
         let ty_span = ty.span();
         let field_name = ident.to_string().trim_start_matches("r#").to_owned();
         let column = &f.column;
+
+        if let Some(slot) = &f.slot {
+            let target = &slot.target;
+            let (rel, check) = if slot.many_to_many {
+                let owner = crate::attr::snake_case(&name_str);
+                let far = last_ident(target).map(|t| crate::attr::snake_case(&t)).unwrap_or_default();
+                let (near_col, far_col) = if owner == far {
+                    (format!("from_{owner}_id"), format!("to_{far}_id"))
+                } else {
+                    (format!("{owner}_id"), format!("{far}_id"))
+                };
+                let through = format!("{table}_{field_name}");
+                (
+                    quote! {
+                        #p::RelMeta::many_to_many(
+                            <Self as ::query::Model>::META,
+                            #field_name,
+                            <#target as ::query::Model>::META,
+                            (#through, #near_col, #far_col),
+                        )
+                    },
+                    quote!(),
+                )
+            } else {
+                let reverse = f.reverse.as_ref().map(|l| l.value()).unwrap_or_default();
+                let span = f.reverse.as_ref().map_or(ty_span, |l| l.span());
+                (
+                    quote! {
+                        #p::RelMeta::reverse(
+                            <Self as ::query::Model>::META,
+                            #field_name,
+                            <#target as ::query::Model>::META,
+                            #reverse,
+                        )
+                    },
+                    // Evaluated, so that a wrong `reverse` fails to compile
+                    // (on the attribute).
+                    quote_spanned! {span=>
+                        const _: &'static #p::RelMeta = <#name as #p::Relation<#i>>::REL;
+                    },
+                )
+            };
+            relations.push(quote! {
+                impl #p::Relation<#i> for #name {
+                    type Target = #target;
+                    type Null = #p::Null;
+                    type Card = #p::ToMany;
+                    const REL: &'static #p::RelMeta = &#rel;
+                }
+                #check
+            });
+            reads.push(quote! { #ident: ::core::default::Default::default() });
+            let doc = format!("The `{field_name}` relation of [`{name_str}`]: a path to follow.");
+            consts.push(quote! {
+                #[doc = #doc]
+                pub const #ident: <#target as ::query::Model>::Path<
+                    #p::Join<super::#name, #i, #p::Root<super::#name>>,
+                > = #p::RelPath::NEW;
+            });
+            path_methods.push(quote! {
+                pub fn #ident(self) -> <#target as ::query::Model>::Path<#p::Join<super::#name, #i, P>> {
+                    #p::RelPath::NEW
+                }
+            });
+            continue;
+        }
+        let c = column_index(i);
 
         // Every use of the field's type goes through this one const, so an
         // unsupported type is one error, on the type.
@@ -73,6 +147,7 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
             checks.push(quote_spanned! {ty_span=>
                 const __KEY: #p::KeyOps<#ty> = #p::key_ops::<#ty>();
             });
+            let _ = pk_column;
             meta = quote! { #meta.primary_key(__KEY.auto) };
         }
         if f.unique {
@@ -124,8 +199,27 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
                         __to
                     },
                     ::query::OnDelete::#on_delete,
+                    <#target as ::query::Model>::TABLE,
                 )
             };
+            let null = if fk.nullable {
+                quote!(#p::Null)
+            } else {
+                quote!(#p::NotNull)
+            };
+            relations.push(quote! {
+                impl #p::Relation<#i> for #name {
+                    type Target = #target;
+                    type Null = #null;
+                    type Card = #p::ToOne;
+                    const REL: &'static #p::RelMeta = &#p::RelMeta::foreign_key(
+                        <Self as ::query::Model>::META,
+                        #field_name,
+                        #c,
+                        <#target as ::query::Model>::META,
+                    );
+                }
+            });
         }
         if let Some(choices) = &f.choices {
             let values = choices.iter().map(|e| {
@@ -143,7 +237,7 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
             };
             cleans.push(quote! {
                 if let ::core::option::Option::Some(__choices) =
-                    <Self as ::query::Model>::META.fields[#i].choices
+                    <Self as ::query::Model>::META.fields[#c].choices
                 {
                     #p::check_choices(__errors, #field_name, (#ops.value)(&self.#ident), __choices);
                 }
@@ -152,7 +246,7 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
         metas.push(meta);
 
         reads.push(quote! {
-            #ident: (#ops.get)(__row, __offset + #i)?
+            #ident: (#ops.get)(__row, __offset + #c)?
         });
 
         let bind = quote! {
@@ -187,11 +281,37 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
             });
         }
 
-        let doc = format!("The `{field_name}` field of [`{name_str}`] (column `{column}`).");
-        consts.push(quote! {
-            #[doc = #doc]
-            pub const #ident: ::query::Field<super::#name, #ty> = ::query::Field::new(#i, #column);
-        });
+        if let Some(fk) = &f.foreign_key {
+            let target = &fk.target;
+            let doc = format!(
+                "The `{field_name}` foreign key of [`{name_str}`] (column `{column}`): a path to follow."
+            );
+            consts.push(quote! {
+                #[doc = #doc]
+                pub const #ident: <#target as ::query::Model>::Path<
+                    #p::Join<super::#name, #i, #p::Root<super::#name>>,
+                > = #p::RelPath::NEW;
+            });
+            path_methods.push(quote! {
+                pub fn #ident(self) -> <#target as ::query::Model>::Path<#p::Join<super::#name, #i, P>> {
+                    #p::RelPath::NEW
+                }
+            });
+        } else {
+            let doc = format!("The `{field_name}` field of [`{name_str}`] (column `{column}`).");
+            consts.push(quote! {
+                #[doc = #doc]
+                pub const #ident: ::query::Field<super::#name, #ty> = ::query::Field::new(#c, #column);
+            });
+            path_methods.push(quote! {
+                pub fn #ident(self) -> ::query::Field<P::Root, #p::Folded<P, #ty>>
+                where
+                    P::Null: #p::FoldField<#ty>,
+                {
+                    self.0.field::<#ty>(#c, #column)
+                }
+            });
+        }
     }
 
     let module_doc =
@@ -207,10 +327,14 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
                 #name_str,
                 #table,
                 &[#(#metas),*],
-                #pk_index,
+                #pk_column,
             );
 
             type Key = #pk_ty;
+
+            const TABLE: &'static str = #table;
+
+            type Path<P: #p::PathLike<At = Self>> = #module::#path_type<P>;
 
             fn key(&self) -> Self::Key {
                 ::core::clone::Clone::clone(&self.#pk_ident)
@@ -260,6 +384,8 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
             }
         }
 
+        #(#relations)*
+
         #p::inventory::submit! {
             #p::RegisteredModel::new(<#name as ::query::Model>::META)
         }
@@ -271,8 +397,43 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
             #[allow(unused_imports)]
             use super::*;
             #(#consts)*
+
+            #[doc(hidden)]
+            /// The model reached by a relation path `P`: one method per field.
+            pub struct #path_type<P>(#p::Rel<P>);
+
+            impl<P> ::core::clone::Clone for #path_type<P> {
+                fn clone(&self) -> Self {
+                    *self
+                }
+            }
+            impl<P> ::core::marker::Copy for #path_type<P> {}
+
+            impl<P: #p::PathLike<At = super::#name>> #p::RelPath for #path_type<P> {
+                type P = P;
+                const NEW: Self = #path_type(#p::Rel::NEW);
+            }
+
+            impl<P: #p::PathLike<At = super::#name>> ::core::ops::Deref for #path_type<P> {
+                type Target = #p::Rel<P>;
+                fn deref(&self) -> &#p::Rel<P> {
+                    &self.0
+                }
+            }
+
+            impl<P: #p::PathLike<At = super::#name>> #path_type<P> {
+                #(#path_methods)*
+            }
         }
     })
+}
+
+/// The last identifier of a type's path (`Track` for `crate::music::Track`).
+fn last_ident(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
 }
 
 /// A stub `impl Model` emitted beside a derive error, so that the error is
@@ -288,6 +449,8 @@ pub fn stub(input: &DeriveInput) -> TokenStream {
         impl ::query::Model for #name {
             const META: &'static #p::ModelMeta = &#p::ModelMeta::new("", "", &[], 0);
             type Key = i64;
+            const TABLE: &'static str = "";
+            type Path<P: #p::PathLike<At = Self>> = #p::Rel<P>;
             fn key(&self) -> i64 { ::core::unreachable!() }
             fn statements() -> &'static #p::StatementCache { ::core::unreachable!() }
             fn from_row(_: &#p::Row<'_>, _: usize) -> #p::Result<Self> { ::core::unreachable!() }

@@ -20,6 +20,7 @@ pub fn field(f: &FieldAttrs) -> Result<()> {
         auto_now_and_auto_now_add(f),
         decimal_precision(f),
         on_delete(f),
+        relation_slot(f),
     ])
 }
 
@@ -53,6 +54,39 @@ fn on_delete(f: &FieldAttrs) -> Result<()> {
         )),
         _ => Ok(()),
     }
+}
+
+/// `Related<T>` needs `reverse = "field"` (the foreign key of `T` it is the
+/// reverse of); `ManyToMany<T>` takes `through` (not yet: an automatic
+/// table); neither attribute fits another field.
+fn relation_slot(f: &FieldAttrs) -> Result<()> {
+    use syn::spanned::Spanned;
+    let related = f.slot.as_ref().is_some_and(|s| !s.many_to_many);
+    let many = f.slot.as_ref().is_some_and(|s| s.many_to_many);
+    collect([
+        match (&f.reverse, related) {
+            (None, true) => Err(Error::new(
+                f.ty.span(),
+                "a `Related<T>` field needs `#[field(reverse = \"field\")]`: the foreign key of `T` that points here (Django's `related_name`)",
+            )),
+            (Some(lit), false) => Err(Error::new(
+                lit.span(),
+                "`reverse` is for `Related<T>` fields: the reverse side of a foreign key",
+            )),
+            _ => Ok(()),
+        },
+        match (&f.through, many) {
+            (Some(lit), true) => Err(Error::new(
+                lit.span(),
+                "`through` models are not supported yet: omit `through` for an automatic table of pairs",
+            )),
+            (Some(lit), false) => Err(Error::new(
+                lit.span(),
+                "`through` is for `ManyToMany<T>` fields",
+            )),
+            _ => Ok(()),
+        },
+    ])
 }
 
 /// Combines the errors of several checks, in order.
@@ -204,8 +238,12 @@ fn one_primary_key(input: &DeriveInput, fields: &[FieldAttrs]) -> Result<()> {
 /// field's name.
 fn distinct_columns(fields: &[FieldAttrs]) -> Result<()> {
     collect(fields.iter().enumerate().map(|(i, f)| {
+        if !f.is_column() {
+            return Ok(());
+        }
         match fields[..i]
             .iter()
+            .filter(|g| g.is_column())
             .find(|g| g.column.eq_ignore_ascii_case(&f.column))
         {
             Some(g) => Err(Error::new(

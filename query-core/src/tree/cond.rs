@@ -99,6 +99,14 @@ pub enum Cond {
     /// Not this, in Django's two-valued sense: rows where the condition is
     /// unknown (NULL) are kept.
     Not(Box<Cond>),
+    /// Some row reached by `path` matches `inner` (a condition on the model
+    /// the path reaches): `EXISTS (SELECT ...)`.
+    Exists {
+        /// The relations followed.
+        path: &'static super::PathNode,
+        /// The condition on the rows reached.
+        inner: Box<Cond>,
+    },
 }
 
 impl Cond {
@@ -109,7 +117,7 @@ impl Cond {
             matches!(e, Expr::Value(v) if v.is_nan())
         }
         match self {
-            Cond::Empty | Cond::IsNull { .. } | Cond::Not(_) => false,
+            Cond::Empty | Cond::IsNull { .. } | Cond::Not(_) | Cond::Exists { .. } => false,
             Cond::Cmp { op: Cmp::Ne, .. } => false,
             // A NaN argument may be bound as NULL (SQLite does).
             Cond::Cmp { nullable, rhs, .. } => *nullable || nan(rhs),
@@ -141,6 +149,31 @@ impl Cond {
     }
 
     #[inline]
+    /// Whether a column of this condition is reached through a relation
+    /// (so that the statement joins, or needs a subquery).
+    pub fn has_paths(&self) -> bool {
+        fn expr(e: &Expr) -> bool {
+            match e {
+                Expr::Column(c) => c.path.is_some(),
+                Expr::Value(_) => false,
+                Expr::Func(_, args) => args.iter().any(expr),
+                Expr::Aggregate { arg, .. } => arg.as_deref().is_some_and(expr),
+                Expr::Binary(l, _, r) => expr(l) || expr(r),
+            }
+        }
+        match self {
+            Cond::Empty => false,
+            Cond::Cmp { lhs, rhs, .. } => expr(lhs) || expr(rhs),
+            Cond::Text { lhs, .. }
+            | Cond::In { lhs, .. }
+            | Cond::Range { lhs, .. }
+            | Cond::IsNull { lhs, .. } => expr(lhs),
+            Cond::And(c) | Cond::Or(c) => c.iter().any(Cond::has_paths),
+            Cond::Not(c) => c.has_paths(),
+            Cond::Exists { .. } => true,
+        }
+    }
+
     fn combine(self, other: Cond, and: bool) -> Cond {
         // The common case, a first filter: nothing to combine (and no
         // moving of both values through the match below).

@@ -24,6 +24,9 @@ pub struct Column {
     pub name: &'static str,
     /// Its index in the model's fields, when it is a model's column.
     pub field: Option<usize>,
+    /// The relations followed from the query's model to reach the column's
+    /// table (`None`: the query's own table).
+    pub path: Option<&'static super::PathNode>,
 }
 
 impl Column {
@@ -33,6 +36,7 @@ impl Column {
             table: TableName::Table(table),
             name,
             field: None,
+            path: None,
         }
     }
 
@@ -42,6 +46,7 @@ impl Column {
             table: TableName::Table(table),
             name,
             field: Some(field),
+            path: None,
         }
     }
 }

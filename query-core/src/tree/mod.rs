@@ -17,10 +17,12 @@
 
 mod cond;
 mod expr;
+mod path;
 mod stmt;
 
 pub use self::cond::{Cmp, Cond, TextOp};
 pub use self::expr::{AggregateFunc, BinOp, Column, Expr, Func, TableName};
+pub use self::path::{PathNode, RelKind, RelMeta};
 pub use self::stmt::{
     Delete, From, Insert, InsertRows, Join, JoinKind, OrderTerm, Select, SelectColumns, Target,
     Update,

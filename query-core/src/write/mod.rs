@@ -7,8 +7,11 @@
 //! null-safe comparison, `LIMIT`/`OFFSET`, rows of defaults). The trait is
 //! crate-private, so it is sealed: adding a method is not a breaking change.
 
+mod joins;
+
 use std::borrow::Cow;
 
+use self::joins::{Base, Planner, Scope};
 use crate::meta::ModelRef;
 use crate::tree::{
     Cmp, Column, Cond, Delete, Expr, From, Func, Insert, InsertRows, JoinKind, OrderTerm, Select,
@@ -29,6 +32,10 @@ pub(crate) struct Sql<'a> {
     pub placeholders: usize,
     /// The model whose cached column names this statement may use.
     pub model: Option<ModelRef>,
+    /// The tables of the (sub)queries being written, innermost last.
+    scopes: Vec<Scope>,
+    /// The last alias given (`T<n>`, `U<n>`).
+    aliases: u16,
 }
 
 impl<'a> Sql<'a> {
@@ -40,6 +47,8 @@ impl<'a> Sql<'a> {
             params: Vec::new(),
             placeholders: 0,
             model,
+            scopes: Vec::new(),
+            aliases: 0,
         }
     }
 
@@ -247,8 +256,30 @@ pub(crate) trait Writer: Sync {
         }
     }
 
-    /// Appends a column, qualified by its table.
+    /// Appends a column, qualified by its table: the alias of the join its
+    /// path needs, a subquery's alias, or the table's name.
     fn column(&self, out: &mut Sql<'_>, c: &Column) {
+        let scope = out.scopes.last();
+        if let Some(node) = c.path {
+            let alias = scope.and_then(|s| s.alias(node)).unwrap_or(0);
+            out.text.push_str("\"T");
+            push_int(&mut out.text, i64::from(alias));
+            out.text.push_str("\".");
+            quote(&mut out.text, c.name);
+            return;
+        }
+        if let Some(Scope {
+            base: Base::Alias(u),
+            ..
+        }) = scope
+        {
+            let u = *u;
+            out.text.push_str("\"U");
+            push_int(&mut out.text, i64::from(u));
+            out.text.push_str("\".");
+            quote(&mut out.text, c.name);
+            return;
+        }
         if let (Some(index), Some(model), TableName::Table(t)) = (c.field, out.model, c.table)
             && t == model.meta.table
             && let Some(name) = cached_column(model, index)
@@ -259,6 +290,171 @@ pub(crate) trait Writer: Sync {
         self.table_name(out, c.table);
         out.text.push('.');
         quote(&mut out.text, c.name);
+    }
+
+    /// Appends the reference to a scope's base table.
+    fn base(&self, out: &mut Sql<'_>, base: Base) {
+        match base {
+            Base::Table(t) => quote(&mut out.text, t),
+            Base::Alias(u) => {
+                out.text.push_str("\"U");
+                push_int(&mut out.text, i64::from(u));
+                out.text.push('"');
+            }
+        }
+    }
+
+    /// Appends the joins the innermost scope planned.
+    fn planned_joins(&self, out: &mut Sql<'_>) {
+        let Some(scope) = out.scopes.last() else {
+            return;
+        };
+        let (base, joins) = (scope.base, scope.joins.clone());
+        for j in &joins {
+            let kind = if j.left {
+                " LEFT OUTER JOIN "
+            } else {
+                " INNER JOIN "
+            };
+            let rel = j.node.rel;
+            let parent = |w: &Self, out: &mut Sql<'_>| match j.node.prev {
+                None => w.base(out, base),
+                Some(p) => {
+                    let a = joins.iter().find(|x| x.node.same(p)).map_or(0, |x| x.alias);
+                    out.text.push_str("\"T");
+                    push_int(&mut out.text, i64::from(a));
+                    out.text.push('"');
+                }
+            };
+            let alias = i64::from(j.alias);
+            if let (true, Some((table, near, far))) = (joins::through(rel.kind), rel.through) {
+                // The table of pairs, then the model reached.
+                out.push(kind);
+                quote(&mut out.text, table);
+                out.text.push_str(" \"T");
+                push_int(&mut out.text, alias);
+                out.text.push_str("m\" ON \"T");
+                push_int(&mut out.text, alias);
+                out.text.push_str("m\".");
+                quote(&mut out.text, near);
+                out.push(" = ");
+                parent(self, out);
+                out.text.push('.');
+                quote(&mut out.text, rel.near_col);
+                out.push(kind);
+                quote(&mut out.text, rel.to.table);
+                out.text.push_str(" \"T");
+                push_int(&mut out.text, alias);
+                out.text.push_str("\" ON \"T");
+                push_int(&mut out.text, alias);
+                out.text.push_str("\".");
+                quote(&mut out.text, rel.far_col);
+                out.text.push_str(" = \"T");
+                push_int(&mut out.text, alias);
+                out.text.push_str("m\".");
+                quote(&mut out.text, far);
+                continue;
+            }
+            out.push(kind);
+            quote(&mut out.text, rel.to.table);
+            out.text.push_str(" \"T");
+            push_int(&mut out.text, alias);
+            out.text.push_str("\" ON \"T");
+            push_int(&mut out.text, alias);
+            out.text.push_str("\".");
+            quote(&mut out.text, rel.far_col);
+            out.push(" = ");
+            parent(self, out);
+            out.text.push('.');
+            quote(&mut out.text, rel.near_col);
+        }
+    }
+
+    /// `EXISTS (...)`: a row reached by `steps` (from the enclosing scope's
+    /// base) matches `inner`, one subquery per step, each correlated with
+    /// the one around it.
+    fn exists<'a>(
+        &self,
+        out: &mut Sql<'a>,
+        steps: &[&'static crate::tree::PathNode],
+        inner: &'a Cond,
+    ) {
+        let Some((step, rest)) = steps.split_first() else {
+            self.cond(out, inner, false);
+            return;
+        };
+        let rel = step.rel;
+        let outer = out.scopes.last().map(|s| s.base);
+        out.aliases += 1;
+        let u = out.aliases;
+        // Paths in the condition join from the subquery's table: planned
+        // before its FROM is written.
+        let mut planner = Planner::new(&mut out.aliases);
+        if rest.is_empty() {
+            planner.cond(inner, false);
+        }
+        let joins = planner.finish();
+        out.push("EXISTS (SELECT 1 FROM ");
+        let correlate = |w: &Self, out: &mut Sql<'_>, near: &str| {
+            match outer {
+                Some(b) => w.base(out, b),
+                None => quote(&mut out.text, rel.owner.table),
+            }
+            out.text.push('.');
+            quote(&mut out.text, near);
+        };
+        let pairs = match (joins::through(rel.kind), rel.through) {
+            (true, Some(t)) => Some(t),
+            _ => None,
+        };
+        if let Some((table, _, far)) = pairs {
+            quote(&mut out.text, table);
+            out.text.push_str(" \"U");
+            push_int(&mut out.text, i64::from(u));
+            out.text.push_str("m\" INNER JOIN ");
+            quote(&mut out.text, rel.to.table);
+            out.push(" ");
+            self.base(out, Base::Alias(u));
+            out.push(" ON ");
+            self.base(out, Base::Alias(u));
+            out.text.push('.');
+            quote(&mut out.text, rel.far_col);
+            out.text.push_str(" = \"U");
+            push_int(&mut out.text, i64::from(u));
+            out.text.push_str("m\".");
+            quote(&mut out.text, far);
+        } else {
+            quote(&mut out.text, rel.to.table);
+            out.push(" ");
+            self.base(out, Base::Alias(u));
+        }
+        out.scopes.push(Scope {
+            base: Base::Alias(u),
+            joins,
+        });
+        self.planned_joins(out);
+        out.push(" WHERE ");
+        if let Some((_, near, _)) = pairs {
+            out.text.push_str("\"U");
+            push_int(&mut out.text, i64::from(u));
+            out.text.push_str("m\".");
+            quote(&mut out.text, near);
+        } else {
+            self.base(out, Base::Alias(u));
+            out.text.push('.');
+            quote(&mut out.text, rel.far_col);
+        }
+        out.push(" = ");
+        correlate(self, out, rel.near_col);
+        if !rest.is_empty() {
+            out.push(" AND ");
+            self.exists(out, rest, inner);
+        } else if *inner != Cond::Empty {
+            out.push(" AND ");
+            self.cond(out, inner, false);
+        }
+        out.scopes.pop();
+        out.push(")");
     }
 
     /// Appends an expression.
@@ -378,6 +574,10 @@ pub(crate) trait Writer: Sync {
                     out.push(")");
                 }
             }
+            Cond::Exists { path, inner } => {
+                let steps = path.steps();
+                self.exists(out, &steps, inner);
+            }
             Cond::Not(inner) => {
                 // Django's negation keeps rows where the condition is unknown
                 // (compares with NULL). `NOT` alone would drop them.
@@ -407,11 +607,33 @@ pub(crate) trait Writer: Sync {
 
     /// A `SELECT`.
     fn select<'a>(&self, out: &mut Sql<'a>, s: &'a Select<'a>) {
+        // The joins the statement's paths need, planned before anything is
+        // written: the select list may use them too.
+        let mut planner = Planner::new(&mut out.aliases);
+        if let SelectColumns::Exprs(exprs) = &s.columns {
+            exprs.iter().for_each(|e| planner.expr(e, true));
+        }
+        if let Some(f) = s.filter {
+            planner.cond(f, false);
+        }
+        s.group_by.iter().for_each(|e| planner.expr(e, true));
+        if let Some(h) = s.having {
+            planner.cond(h, false);
+        }
+        s.order.iter().for_each(|o| planner.expr(&o.expr, true));
+        let joins = planner.finish();
+        let base = match &s.from {
+            From::Table(t) => Base::Table(t),
+            From::Subquery(_, alias) => Base::Table(alias),
+        };
+        // The FROM's subquery is written in the scope around this one.
+        let scope = Scope { base, joins };
         out.push(if s.distinct {
             "SELECT DISTINCT "
         } else {
             "SELECT "
         });
+        out.scopes.push(scope);
         match &s.columns {
             SelectColumns::Model(m) => out.push(select_list(*m)),
             SelectColumns::One => out.push("1"),
@@ -437,6 +659,7 @@ pub(crate) trait Writer: Sync {
                 quote(&mut out.text, alias);
             }
         }
+        self.planned_joins(out);
         for j in s.joins.iter() {
             out.push(match j.kind {
                 JoinKind::Inner => " INNER JOIN ",
@@ -468,6 +691,7 @@ pub(crate) trait Writer: Sync {
         }
         self.order_by(out, &s.order);
         self.limit_offset(out, s.limit, (s.offset > 0).then_some(s.offset));
+        out.scopes.pop();
     }
 
     /// The `WHERE` of an `UPDATE` or `DELETE`.

@@ -20,6 +20,7 @@ fn alias(n: u16, name: &'static str) -> Expr {
         table: TableName::Alias(n),
         name,
         field: None,
+        path: None,
     })
 }
 

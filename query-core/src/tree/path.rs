@@ -1,0 +1,213 @@
+//! Relation paths as plain data: the relations a model declares
+//! ([`RelMeta`]) and the chains of them a query follows ([`PathNode`]),
+//! built at compile time by the typed paths (`crate::path`).
+
+use std::fmt;
+
+use crate::meta::ModelMeta;
+
+/// The kind of a relation step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelKind {
+    /// `ForeignKey<T>` / `OneToOne<T>`: the column is on the near side.
+    ForeignKey,
+    /// `Related<T>` (`reverse = ".."`): the column is on the far side.
+    Reverse,
+    /// `ManyToMany<T>`: through a table of pairs.
+    ManyToMany,
+}
+
+/// One relation, as the derive of the model declaring it writes it (a
+/// const).
+#[derive(Debug)]
+pub struct RelMeta {
+    /// The declaring model.
+    pub owner: &'static ModelMeta,
+    /// The relation field's name (Django's lookup step).
+    pub name: &'static str,
+    /// Foreign key, reverse or many-to-many.
+    pub kind: RelKind,
+    /// Whether a row on the near side can have no related row (a nullable
+    /// key, or any to-many step).
+    pub nullable: bool,
+    /// Whether one near row can have many related rows.
+    pub to_many: bool,
+    /// The model reached.
+    pub to: &'static ModelMeta,
+    /// The near side's column: the key column (forward), the near primary
+    /// key (reverse, many-to-many).
+    pub near_col: &'static str,
+    /// The far side's column: the far primary key (forward), the key
+    /// column (reverse).
+    pub far_col: &'static str,
+    /// For a foreign key: its index in `owner.fields`.
+    pub fk_field: usize,
+    /// For a many-to-many: the table of pairs and its two key columns
+    /// (near, far).
+    pub through: Option<(&'static str, &'static str, &'static str)>,
+}
+
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+impl RelMeta {
+    /// The foreign key `owner.fields[fk_field]` to `to`.
+    pub const fn foreign_key(
+        owner: &'static ModelMeta,
+        name: &'static str,
+        fk_field: usize,
+        to: &'static ModelMeta,
+    ) -> Self {
+        let f = &owner.fields[fk_field];
+        RelMeta {
+            owner,
+            name,
+            kind: RelKind::ForeignKey,
+            nullable: f.nullable,
+            to_many: false,
+            to,
+            near_col: f.column,
+            far_col: to.fields[to.pk].column,
+            fk_field,
+            through: None,
+        }
+    }
+
+    /// The reverse of the foreign key `to.<fk_name>`, which must point at
+    /// `owner`: checked at compile time (a const), so a wrong
+    /// `reverse = ".."` fails to compile.
+    pub const fn reverse(
+        owner: &'static ModelMeta,
+        name: &'static str,
+        to: &'static ModelMeta,
+        fk_name: &'static str,
+    ) -> Self {
+        let mut i = 0;
+        while i < to.fields.len() {
+            let f = &to.fields[i];
+            if str_eq(f.name, fk_name) {
+                match f.fk_table {
+                    Some(t) if str_eq(t, owner.table) => {}
+                    _ => panic!(
+                        "`reverse` names a field of the related model that is not a foreign key to this model"
+                    ),
+                }
+                return RelMeta {
+                    owner,
+                    name,
+                    kind: RelKind::Reverse,
+                    nullable: true,
+                    to_many: !f.unique,
+                    to,
+                    near_col: owner.fields[owner.pk].column,
+                    far_col: f.column,
+                    fk_field: usize::MAX,
+                    through: None,
+                };
+            }
+            i += 1;
+        }
+        panic!("`reverse` names a field that the related model does not have")
+    }
+
+    /// A many-to-many through `table (near, far)`.
+    pub const fn many_to_many(
+        owner: &'static ModelMeta,
+        name: &'static str,
+        to: &'static ModelMeta,
+        through: (&'static str, &'static str, &'static str),
+    ) -> Self {
+        RelMeta {
+            owner,
+            name,
+            kind: RelKind::ManyToMany,
+            nullable: true,
+            to_many: true,
+            to,
+            near_col: owner.fields[owner.pk].column,
+            far_col: to.fields[to.pk].column,
+            fk_field: usize::MAX,
+            through: Some(through),
+        }
+    }
+
+    /// The same relation (by content: a const's address is not unique).
+    pub fn same(&self, other: &RelMeta) -> bool {
+        self.owner.table == other.owner.table && self.name == other.name
+    }
+}
+
+/// One step of a path, linked to the steps before it: built at compile
+/// time, one per path type.
+pub struct PathNode {
+    /// The relation followed.
+    pub rel: &'static RelMeta,
+    /// The steps before it.
+    pub prev: Option<&'static PathNode>,
+    /// The number of steps, this one included.
+    pub depth: usize,
+}
+
+impl PathNode {
+    /// The same steps from the root (by content).
+    pub fn same(&self, other: &PathNode) -> bool {
+        self.depth == other.depth
+            && self.rel.same(other.rel)
+            && match (self.prev, other.prev) {
+                (None, None) => true,
+                (Some(a), Some(b)) => a.same(b),
+                _ => false,
+            }
+    }
+
+    /// Whether a step of the path is to-many.
+    pub fn to_many(&self) -> bool {
+        self.rel.to_many || self.prev.is_some_and(PathNode::to_many)
+    }
+
+    /// Django's lookup string (`album__artist`).
+    pub fn lookup(&self) -> String {
+        match self.prev {
+            None => self.rel.name.to_owned(),
+            Some(p) => format!("{}__{}", p.lookup(), self.rel.name),
+        }
+    }
+
+    /// The steps, from the root.
+    pub fn steps(&'static self) -> Vec<&'static PathNode> {
+        let mut out = Vec::with_capacity(self.depth);
+        let mut node = Some(self);
+        while let Some(n) = node {
+            out.push(n);
+            node = n.prev;
+        }
+        out.reverse();
+        out
+    }
+}
+
+impl PartialEq for PathNode {
+    fn eq(&self, other: &Self) -> bool {
+        self.same(other)
+    }
+}
+
+impl Eq for PathNode {}
+
+impl fmt::Debug for PathNode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Path({})", self.lookup())
+    }
+}
