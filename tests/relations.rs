@@ -9,6 +9,8 @@ use query::prelude::*;
 pub struct Artist {
     pub id: i64,
     pub name: Option<String>,
+    #[field(reverse = "artist")]
+    pub albums: Related<Album>,
 }
 
 #[derive(Model, Debug, Clone, PartialEq)]
@@ -17,6 +19,24 @@ pub struct Album {
     pub title: String,
     #[field(on_delete = Cascade)]
     pub artist: ForeignKey<Artist>,
+    #[field(reverse = "album")]
+    pub tracks: Related<Track>,
+}
+
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Track {
+    pub id: i64,
+    pub name: String,
+    pub milliseconds: i64,
+    #[field(on_delete = SetNull)]
+    pub album: Option<ForeignKey<Album>>,
+}
+
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Playlist {
+    pub id: i64,
+    pub name: String,
+    pub tracks: ManyToMany<Track>,
 }
 
 #[derive(Model, Debug, Clone, PartialEq)]
@@ -37,6 +57,15 @@ pub struct Profile {
 fn tables(db: &Db) -> Result<()> {
     db.create_table::<Artist>()?;
     db.create_table::<Album>()?;
+    db.create_table::<Track>()?;
+    db.create_table::<Playlist>()?;
+    let key = match db.backend() {
+        Backend::Sqlite => "integer PRIMARY KEY",
+        _ => "bigserial PRIMARY KEY",
+    };
+    db.execute_batch(&format!(
+        "CREATE TABLE playlist_tracks (id {key}, playlist_id bigint NOT NULL, track_id bigint NOT NULL)"
+    ))?;
     db.create_table::<Employee>()?;
     db.create_table::<Profile>()?;
     Ok(())
@@ -46,21 +75,8 @@ fn tables(db: &Db) -> Result<()> {
 fn a_foreign_key_is_a_column_named_field_id_holding_the_key() -> Result<()> {
     each_empty_db(|db| {
         tables(db)?;
-        let acdc = Artist::objects().create(
-            db,
-            Artist {
-                id: 0,
-                name: Some("AC/DC".into()),
-            },
-        )?;
-        let album = Album::objects().create(
-            db,
-            Album {
-                id: 0,
-                title: "Let There Be Rock".into(),
-                artist: ForeignKey::from(&acdc),
-            },
-        )?;
+        let acdc = Artist::objects().create(db, artist("AC/DC"))?;
+        let album = Album::objects().create(db, album("Let There Be Rock", &acdc))?;
         let rows = db.query("SELECT artist_id FROM album", &[])?;
         assert_eq!(rows, [[Value::Integer(acdc.id)]]);
         let back = Album::objects().get(db)?;
@@ -149,6 +165,310 @@ fn a_nullable_self_reference_and_a_one_to_one() -> Result<()> {
             ),
             "{err:?}"
         );
+        Ok(())
+    })
+}
+
+fn artist(name: &str) -> Artist {
+    Artist {
+        id: 0,
+        name: Some(name.into()),
+        albums: Related::default(),
+    }
+}
+
+fn album(title: &str, by: &Artist) -> Album {
+    Album {
+        id: 0,
+        title: title.into(),
+        artist: by.into(),
+        tracks: Related::default(),
+    }
+}
+
+fn track(name: &str, ms: i64, on: Option<&Album>) -> Track {
+    Track {
+        id: 0,
+        name: name.into(),
+        milliseconds: ms,
+        album: on.map(ForeignKey::from),
+    }
+}
+
+/// AC/DC (two albums), Led Zeppelin (one), Queen (none); tracks on them and
+/// one on no album; a playlist of two tracks.
+struct Chinook {
+    rock: Album,
+    live: Album,
+    iv: Album,
+}
+
+fn chinook(db: &Db) -> Result<Chinook> {
+    tables(db)?;
+    let acdc = Artist::objects().create(db, artist("AC/DC"))?;
+    let zeppelin = Artist::objects().create(db, artist("Led Zeppelin"))?;
+    let queen = Artist::objects().create(db, artist("Queen"))?;
+    let rock = Album::objects().create(db, album("Let There Be Rock", &acdc))?;
+    let live = Album::objects().create(db, album("Live at Donington", &acdc))?;
+    let iv = Album::objects().create(db, album("IV", &zeppelin))?;
+    for (name, ms, on) in [
+        ("Go Down", 331_180, Some(&rock)),
+        ("Whole Lotta Rosie", 323_761, Some(&rock)),
+        ("Thunderstruck", 320_000, Some(&live)),
+        ("Black Dog", 296_672, Some(&iv)),
+        ("Stairway To Heaven", 482_830, Some(&iv)),
+        ("Loose", 200_000, None),
+    ] {
+        Track::objects().create(db, track(name, ms, on))?;
+    }
+    let rock_list = Playlist::objects().create(
+        db,
+        Playlist {
+            id: 0,
+            name: "Rock".into(),
+            tracks: ManyToMany::default(),
+        },
+    )?;
+    for t in ["Go Down", "Black Dog"] {
+        let t = Track::objects().filter(track::name.eq(t)).get(db)?;
+        db.execute(
+            "INSERT INTO playlist_tracks (playlist_id, track_id) VALUES ($1, $2)",
+            &[Value::Integer(rock_list.id), Value::Integer(t.id)],
+        )?;
+    }
+    let _ = (&acdc, &zeppelin, &queen);
+    Ok(Chinook { rock, live, iv })
+}
+
+fn names<M>(rows: &[M], name: impl Fn(&M) -> String) -> Vec<String> {
+    let mut v: Vec<String> = rows.iter().map(name).collect();
+    v.sort();
+    v
+}
+
+// ---------------------------------------------------------------------------
+// Paths and joins
+
+#[test]
+fn a_path_through_two_foreign_keys() -> Result<()> {
+    each_empty_db(|db| {
+        chinook(db)?;
+        let rows = Track::objects()
+            .filter(track::album.artist().name().icontains("ac/dc"))
+            .all(db)?;
+        assert_eq!(
+            names(&rows, |t| t.name.clone()),
+            ["Go Down", "Thunderstruck", "Whole Lotta Rosie"]
+        );
+        let (sql, _) = Track::objects()
+            .filter(track::album.artist().name().icontains("ac/dc"))
+            .to_sql();
+        assert!(
+            sql.contains(r#"INNER JOIN "album" "T1" ON "T1"."id" = "track"."album_id""#),
+            "{sql}"
+        );
+        assert!(
+            sql.contains(r#"INNER JOIN "artist" "T2" ON "T2"."id" = "T1"."artist_id""#),
+            "{sql}"
+        );
+        Ok(())
+    })
+}
+
+#[test]
+fn a_foreign_keys_id_and_isnull_need_no_join() -> Result<()> {
+    each_empty_db(|db| {
+        let c = chinook(db)?;
+        use track::*;
+        let q = Track::objects().filter(album.id().is_in([c.rock.id, c.iv.id]));
+        assert!(!q.to_sql().0.contains("JOIN"), "{}", q.to_sql().0);
+        assert_eq!(q.count(db)?, 4);
+        let q = Track::objects().filter(album.isnull(true));
+        assert!(!q.to_sql().0.contains("JOIN"), "{}", q.to_sql().0);
+        assert_eq!(q.get(db)?.name, "Loose");
+        assert_eq!(
+            Track::objects().filter(album.eq(&c.live)).get(db)?.name,
+            "Thunderstruck"
+        );
+        Ok(())
+    })
+}
+
+#[test]
+fn ordering_along_a_nullable_key_keeps_the_rows_without_one() -> Result<()> {
+    each_empty_db(|db| {
+        chinook(db)?;
+        let rows = Track::objects()
+            .order_by((track::album.title(), track::name))
+            .all(db)?;
+        assert_eq!(
+            rows.len(),
+            6,
+            "a LEFT OUTER JOIN keeps the track on no album"
+        );
+        let sql = Track::objects().order_by(track::album.title()).to_sql().0;
+        assert!(sql.contains("LEFT OUTER JOIN"), "{sql}");
+        // NULLs first on SQLite, last on PostgreSQL.
+        let first = &rows[0].name;
+        let last = &rows[5].name;
+        match db.backend() {
+            Backend::Sqlite => assert_eq!(first, "Loose"),
+            _ => assert_eq!(last, "Loose"),
+        }
+        Ok(())
+    })
+}
+
+#[test]
+fn or_across_a_nullable_path_keeps_rows_without_a_related_row() -> Result<()> {
+    each_empty_db(|db| {
+        chinook(db)?;
+        use track::*;
+        let rows = Track::objects()
+            .filter(album.title().eq("IV") | name.eq("Loose"))
+            .all(db)?;
+        assert_eq!(
+            names(&rows, |t| t.name.clone()),
+            ["Black Dog", "Loose", "Stairway To Heaven"]
+        );
+        Ok(())
+    })
+}
+
+#[test]
+fn a_reverse_foreign_key_repeats_rows_unless_distinct() -> Result<()> {
+    each_empty_db(|db| {
+        chinook(db)?;
+        use artist::*;
+        let q = Artist::objects().filter(albums.title().contains("e"));
+        // AC/DC's two albums both contain an "e": the artist comes twice.
+        assert_eq!(
+            names(&q.all(db)?, |a| a.name.clone().unwrap_or_default()),
+            ["AC/DC", "AC/DC"]
+        );
+        assert_eq!(q.clone().distinct().count(db)?, 1);
+        // `any`: EXISTS, no duplicates.
+        let rows = Artist::objects()
+            .filter(albums.any(album::title.contains("e")))
+            .all(db)?;
+        assert_eq!(
+            names(&rows, |a| a.name.clone().unwrap_or_default()),
+            ["AC/DC"]
+        );
+        // Artists without albums: a LEFT OUTER JOIN.
+        let none = Artist::objects().filter(albums.isnull(true)).all(db)?;
+        assert_eq!(
+            names(&none, |a| a.name.clone().unwrap_or_default()),
+            ["Queen"]
+        );
+        Ok(())
+    })
+}
+
+#[test]
+fn each_filter_call_across_a_to_many_relation_joins_again() -> Result<()> {
+    each_empty_db(|db| {
+        chinook(db)?;
+        use artist::*;
+        // One filter(): the same album must match both.
+        let same = Artist::objects()
+            .filter(albums.title().contains("Rock") & albums.title().contains("Live"))
+            .count(db)?;
+        assert_eq!(same, 0);
+        // Two filter()s: each may be met by another album.
+        let either = Artist::objects()
+            .filter(albums.title().contains("Rock"))
+            .filter(albums.title().contains("Live"))
+            .all(db)?;
+        assert_eq!(
+            names(&either, |a| a.name.clone().unwrap_or_default()),
+            ["AC/DC"]
+        );
+        Ok(())
+    })
+}
+
+#[test]
+fn exclude_across_a_to_many_relation_is_a_subquery() -> Result<()> {
+    each_empty_db(|db| {
+        chinook(db)?;
+        use artist::*;
+        // Artists none of whose albums has "Live" in its title (Queen has none).
+        let rows = Artist::objects()
+            .exclude(albums.title().contains("Live"))
+            .all(db)?;
+        assert_eq!(
+            names(&rows, |a| a.name.clone().unwrap_or_default()),
+            ["Led Zeppelin", "Queen"]
+        );
+        Ok(())
+    })
+}
+
+#[test]
+fn a_self_reference_and_many_to_many() -> Result<()> {
+    each_empty_db(|db| {
+        tables(db)?;
+        let boss = Employee::objects().create(
+            db,
+            Employee {
+                id: 0,
+                last_name: "Adams".into(),
+                reports_to: None,
+            },
+        )?;
+        Employee::objects().create(
+            db,
+            Employee {
+                id: 0,
+                last_name: "Edwards".into(),
+                reports_to: Some((&boss).into()),
+            },
+        )?;
+        let under_adams = Employee::objects()
+            .filter(employee::reports_to.last_name().eq("Adams"))
+            .get(db)?;
+        assert_eq!(under_adams.last_name, "Edwards");
+        Ok(())
+    })?;
+    each_empty_db(|db| {
+        chinook(db)?;
+        let lists = Playlist::objects()
+            .filter(playlist::tracks.name().eq("Black Dog"))
+            .all(db)?;
+        assert_eq!(names(&lists, |p| p.name.clone()), ["Rock"]);
+        let n = Playlist::objects()
+            .filter(playlist::tracks.album().artist().name().eq("AC/DC"))
+            .count(db)?;
+        assert_eq!(n, 1);
+        Ok(())
+    })
+}
+
+#[test]
+fn update_delete_count_and_slices_honour_paths() -> Result<()> {
+    each_empty_db(|db| {
+        chinook(db)?;
+        use track::*;
+        let acdc = Track::objects().filter(album.artist().name().eq("AC/DC"));
+        assert_eq!(acdc.count(db)?, 3);
+        assert!(acdc.exists(db)?);
+        assert_eq!(
+            acdc.clone().order_by(name).first(db)?.unwrap().name,
+            "Go Down"
+        );
+        assert_eq!(
+            acdc.clone().order_by(name).last(db)?.unwrap().name,
+            "Whole Lotta Rosie"
+        );
+        assert_eq!(
+            acdc.clone().order_by(name).limit(1).offset(1).all(db)?[0].name,
+            "Thunderstruck"
+        );
+        assert_eq!(acdc.update(db, milliseconds.set(1))?, 3);
+        assert_eq!(Track::objects().filter(milliseconds.eq(1)).count(db)?, 3);
+        assert_eq!(acdc.delete(db)?, 3);
+        assert_eq!(Track::objects().count(db)?, 3);
         Ok(())
     })
 }

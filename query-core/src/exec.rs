@@ -10,7 +10,9 @@ use crate::error::{Error, Result};
 use crate::meta::ModelRef;
 use crate::model::Model;
 use crate::query::Assignment;
-use crate::tree::{Delete, Expr, From, Insert, InsertRows, Select, SelectColumns, Target, Update};
+use crate::tree::{
+    Cond, Delete, Expr, From, Insert, InsertRows, Select, SelectColumns, Target, Update,
+};
 use crate::validation::ValidationErrors;
 use crate::value::Value;
 use crate::write::{Sql, Writer};
@@ -159,9 +161,14 @@ fn scalar_i64(db: &Db, sql: &Sql<'_>) -> Result<Option<i64>> {
 /// `SELECT COUNT(*)`, of the slice when sliced.
 pub(crate) fn count<M: Model>(db: &Db, q: &Select<'_>) -> Result<usize> {
     let count = [Expr::count_star()];
-    let select = if q.is_sliced() {
+    let select = if q.is_sliced() || q.distinct {
+        // Count the slice's rows, or the distinct rows, in a subquery.
         let inner = Select {
-            columns: SelectColumns::One,
+            columns: if q.distinct {
+                q.columns.clone()
+            } else {
+                SelectColumns::One
+            },
             order: Cow::Borrowed(&[]),
             ..q.clone()
         };
@@ -197,7 +204,9 @@ pub(crate) fn exists<M: Model>(db: &Db, q: &Select<'_>) -> Result<bool> {
 /// or the slice's keys.
 fn target<'a, M: Model>(q: &'a Select<'a>) -> Target<'a> {
     let m = model_ref::<M>();
-    if q.is_sliced() {
+    // A slice, or a filter that joins (UPDATE and DELETE can't): the rows'
+    // keys, selected.
+    if q.is_sliced() || q.filter.is_some_and(Cond::has_paths) {
         let keys = Select {
             columns: SelectColumns::Exprs(Cow::Owned(vec![Expr::Column(m.pk_column())])),
             ..q.clone()

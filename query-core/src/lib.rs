@@ -82,12 +82,12 @@ pub mod __private {
     pub use crate::backend::{Binder, Row};
     pub use crate::error::Result;
     pub use crate::meta::{FieldMeta, ModelMeta, RegisteredModel, StatementCache};
-    pub use crate::types::{DecimalField, FieldType, IntoValue, PrimaryKey, TextField, Timestamp};
     pub use crate::path::{
         FoldField, Folded, Join, NotNull, Null, PathLike, Rel, RelPath, Relation, Root, ToMany,
         ToOne,
     };
     pub use crate::tree::RelMeta;
+    pub use crate::types::{DecimalField, FieldType, IntoValue, PrimaryKey, TextField, Timestamp};
     pub use crate::validation::{ValidationErrors, check_choices, check_decimal, check_text};
     pub use crate::value::Value;
     pub use inventory;

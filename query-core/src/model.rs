@@ -3,8 +3,8 @@
 use crate::backend::{Binder, Row};
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::queryset::QuerySet;
 use crate::path::{PathLike, RelPath};
+use crate::queryset::QuerySet;
 use crate::types::Scalar;
 use crate::validation::ValidationErrors;
 use crate::value::Value;

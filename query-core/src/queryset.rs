@@ -26,6 +26,10 @@ use crate::write::{Sql, Writer};
 /// that slice only.
 pub struct QuerySet<M> {
     filter: Cond,
+    /// `filter()` calls that followed to-many relations so far (each one's
+    /// joins are its own).
+    groups: u32,
+    distinct: bool,
     order: Terms,
     limit: Option<u64>,
     offset: u64,
@@ -36,6 +40,8 @@ impl<M> Clone for QuerySet<M> {
     fn clone(&self) -> Self {
         QuerySet {
             filter: self.filter.clone(),
+            groups: self.groups,
+            distinct: self.distinct,
             order: self.order.clone(),
             limit: self.limit,
             offset: self.offset,
@@ -65,6 +71,8 @@ impl<M: Model> QuerySet<M> {
     pub fn new() -> Self {
         QuerySet {
             filter: Cond::Empty,
+            groups: 0,
+            distinct: false,
             order: Terms::None,
             limit: None,
             offset: 0,
@@ -75,6 +83,7 @@ impl<M: Model> QuerySet<M> {
     /// The `SELECT` of this query set's rows, borrowing its parts.
     pub(crate) fn query(&self) -> Select<'_> {
         Select {
+            distinct: self.distinct,
             filter: Some(&self.filter),
             order: Cow::Borrowed(self.order.as_slice()),
             limit: self.limit,
@@ -96,9 +105,18 @@ impl<M: Model> QuerySet<M> {
     /// assert_eq!(params, [Value::Integer(500)]);
     /// # }
     /// ```
+    ///
+    /// Across a to-many relation, the conditions of one `filter()` call
+    /// refer to the same related row, and a second call joins again (its
+    /// conditions may be met by another related row), as in Django.
     pub fn filter(mut self, condition: impl Condition<M>) -> Self {
+        let mut cond = condition.into_q().node;
+        if cond.has_to_many_paths() {
+            self.groups += 1;
+            cond = Cond::Group(self.groups, Box::new(cond));
+        }
         let node = std::mem::replace(&mut self.filter, Cond::Empty);
-        self.filter = node.and(condition.into_q().node);
+        self.filter = node.and(cond);
         self
     }
 
@@ -114,9 +132,30 @@ impl<M: Model> QuerySet<M> {
     /// assert!(sql.ends_with(r#"WHERE ("product"."description" = ?) IS NOT TRUE"#));
     /// # }
     /// ```
+    ///
+    /// Across a to-many relation, `exclude` drops the rows for which *some*
+    /// related row matches, through a subquery (Django's meaning).
     pub fn exclude(mut self, condition: impl Condition<M>) -> Self {
+        let cond = condition.into_q().node;
+        let cond = if cond.has_to_many_paths() {
+            let meta = M::META;
+            Cond::SelfIn {
+                table: meta.table,
+                key: meta.pk_field().column,
+                inner: Box::new(cond),
+            }
+        } else {
+            cond
+        };
         let node = std::mem::replace(&mut self.filter, Cond::Empty);
-        self.filter = node.and(condition.into_q().node.negate());
+        self.filter = node.and(cond.negate());
+        self
+    }
+
+    /// Drops duplicate rows (`SELECT DISTINCT`): rows repeat along to-many
+    /// joins, as in Django.
+    pub fn distinct(mut self) -> Self {
+        self.distinct = true;
         self
     }
 

@@ -47,7 +47,9 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
             let target = &slot.target;
             let (rel, check) = if slot.many_to_many {
                 let owner = crate::attr::snake_case(&name_str);
-                let far = last_ident(target).map(|t| crate::attr::snake_case(&t)).unwrap_or_default();
+                let far = last_ident(target)
+                    .map(|t| crate::attr::snake_case(&t))
+                    .unwrap_or_default();
                 let (near_col, far_col) = if owner == far {
                     (format!("from_{owner}_id"), format!("to_{far}_id"))
                 } else {
@@ -80,7 +82,7 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
                     // Evaluated, so that a wrong `reverse` fails to compile
                     // (on the attribute).
                     quote_spanned! {span=>
-                        const _: &'static #p::RelMeta = <#name as #p::Relation<#i>>::REL;
+                        const _: &#p::RelMeta = <#name as #p::Relation<#i>>::REL;
                     },
                 )
             };

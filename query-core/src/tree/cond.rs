@@ -99,6 +99,21 @@ pub enum Cond {
     /// Not this, in Django's two-valued sense: rows where the condition is
     /// unknown (NULL) are kept.
     Not(Box<Cond>),
+    /// The conditions of one `filter()` call that follow to-many relations:
+    /// they refer to the same related rows (one join per step), and another
+    /// call's to the rows of joins of their own, as in Django.
+    Group(u32, Box<Cond>),
+    /// The rows whose key `table.key` is among those of the rows of `table`
+    /// matching `inner`, found in a subquery (with its own joins):
+    /// `exclude` across a to-many relation, as Django writes it.
+    SelfIn {
+        /// The model's table.
+        table: &'static str,
+        /// Its primary key.
+        key: &'static str,
+        /// The condition, on the model's rows.
+        inner: Box<Cond>,
+    },
     /// Some row reached by `path` matches `inner` (a condition on the model
     /// the path reaches): `EXISTS (SELECT ...)`.
     Exists {
@@ -117,7 +132,12 @@ impl Cond {
             matches!(e, Expr::Value(v) if v.is_nan())
         }
         match self {
-            Cond::Empty | Cond::IsNull { .. } | Cond::Not(_) | Cond::Exists { .. } => false,
+            Cond::Empty
+            | Cond::IsNull { .. }
+            | Cond::Not(_)
+            | Cond::Exists { .. }
+            | Cond::SelfIn { .. } => false,
+            Cond::Group(_, c) => c.can_be_null(),
             Cond::Cmp { op: Cmp::Ne, .. } => false,
             // A NaN argument may be bound as NULL (SQLite does).
             Cond::Cmp { nullable, rhs, .. } => *nullable || nan(rhs),
@@ -169,8 +189,32 @@ impl Cond {
             | Cond::Range { lhs, .. }
             | Cond::IsNull { lhs, .. } => expr(lhs),
             Cond::And(c) | Cond::Or(c) => c.iter().any(Cond::has_paths),
-            Cond::Not(c) => c.has_paths(),
-            Cond::Exists { .. } => true,
+            Cond::Not(c) | Cond::Group(_, c) => c.has_paths(),
+            Cond::Exists { .. } | Cond::SelfIn { .. } => true,
+        }
+    }
+
+    /// Whether a column of this condition is reached through a to-many
+    /// relation (outside the subqueries of `Exists` and `SelfIn`).
+    pub fn has_to_many_paths(&self) -> bool {
+        fn expr(e: &Expr) -> bool {
+            match e {
+                Expr::Column(c) => c.path.is_some_and(|p| p.to_many()),
+                Expr::Value(_) => false,
+                Expr::Func(_, args) => args.iter().any(expr),
+                Expr::Aggregate { arg, .. } => arg.as_deref().is_some_and(expr),
+                Expr::Binary(l, _, r) => expr(l) || expr(r),
+            }
+        }
+        match self {
+            Cond::Empty | Cond::Exists { .. } | Cond::SelfIn { .. } => false,
+            Cond::Cmp { lhs, rhs, .. } => expr(lhs) || expr(rhs),
+            Cond::Text { lhs, .. }
+            | Cond::In { lhs, .. }
+            | Cond::Range { lhs, .. }
+            | Cond::IsNull { lhs, .. } => expr(lhs),
+            Cond::And(c) | Cond::Or(c) => c.iter().any(Cond::has_to_many_paths),
+            Cond::Not(c) | Cond::Group(_, c) => c.has_to_many_paths(),
         }
     }
 

@@ -13,12 +13,21 @@
 
 use crate::tree::{Cond, Expr, PathNode, RelKind};
 
-/// One join of a statement: the step, its alias `T<n>`, its kind.
+/// One join of a statement: the step, its alias `T<n>`, its kind, and the
+/// `filter()` call it belongs to (0 for steps shared by every call: paths
+/// that are to-one up to and including this step).
 #[derive(Debug, Clone)]
 pub(crate) struct PlannedJoin {
     pub node: &'static PathNode,
     pub alias: u16,
     pub left: bool,
+    pub group: u32,
+}
+
+/// The group a step of a path is joined in: its `filter()` call's once the
+/// path has gone through a to-many step, else the shared group 0.
+pub(crate) fn group_of(node: &PathNode, group: u32) -> u32 {
+    if node.to_many() { group } else { 0 }
 }
 
 /// What a scope's columns without a path belong to.
@@ -38,9 +47,13 @@ pub(crate) struct Scope {
 }
 
 impl Scope {
-    /// The alias of the join for `node`'s steps.
-    pub fn alias(&self, node: &PathNode) -> Option<u16> {
-        self.joins.iter().find(|j| j.node.same(node)).map(|j| j.alias)
+    /// The alias of the join for `node`'s steps in `filter()` group `group`.
+    pub fn alias(&self, node: &PathNode, group: u32) -> Option<u16> {
+        let group = group_of(node, group);
+        self.joins
+            .iter()
+            .find(|j| j.group == group && j.node.same(node))
+            .map(|j| j.alias)
     }
 }
 
@@ -48,6 +61,7 @@ impl Scope {
 pub(crate) struct Planner<'n> {
     pub joins: Vec<PlannedJoin>,
     next_alias: &'n mut u16,
+    group: u32,
 }
 
 impl<'n> Planner<'n> {
@@ -55,6 +69,7 @@ impl<'n> Planner<'n> {
         Planner {
             joins: Vec::new(),
             next_alias,
+            group: 0,
         }
     }
 
@@ -65,7 +80,12 @@ impl<'n> Planner<'n> {
         for step in steps {
             nullable_so_far |= step.rel.nullable;
             let want_left = left && nullable_so_far;
-            match self.joins.iter_mut().find(|j| j.node.same(step)) {
+            let group = group_of(step, self.group);
+            match self
+                .joins
+                .iter_mut()
+                .find(|j| j.group == group && j.node.same(step))
+            {
                 Some(j) => j.left |= want_left,
                 None => {
                     *self.next_alias += 1;
@@ -74,6 +94,7 @@ impl<'n> Planner<'n> {
                         node: step,
                         alias,
                         left: want_left,
+                        group,
                     });
                 }
             }
@@ -104,7 +125,12 @@ impl<'n> Planner<'n> {
     /// `left`: the condition is under `OR` or `NOT`.
     pub fn cond(&mut self, c: &Cond, left: bool) {
         match c {
-            Cond::Empty | Cond::Exists { .. } => {}
+            Cond::Empty | Cond::Exists { .. } | Cond::SelfIn { .. } => {}
+            Cond::Group(g, inner) => {
+                let outer = std::mem::replace(&mut self.group, *g);
+                self.cond(inner, left);
+                self.group = outer;
+            }
             Cond::Cmp { lhs, rhs, .. } => {
                 self.expr(lhs, left);
                 self.expr(rhs, left);
@@ -122,8 +148,11 @@ impl<'n> Planner<'n> {
     /// The joins, each `LEFT OUTER` when the one before it is.
     pub fn finish(mut self) -> Vec<PlannedJoin> {
         for i in 0..self.joins.len() {
+            let group = self.joins[i].group;
             if let Some(prev) = self.joins[i].node.prev
-                && let Some(p) = self.joins[..i].iter().find(|j| j.node.same(prev))
+                && let Some(p) = self.joins[..i]
+                    .iter()
+                    .find(|j| j.group == group_of(prev, group) && j.node.same(prev))
                 && p.left
             {
                 self.joins[i].left = true;

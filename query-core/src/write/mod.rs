@@ -36,6 +36,8 @@ pub(crate) struct Sql<'a> {
     scopes: Vec<Scope>,
     /// The last alias given (`T<n>`, `U<n>`).
     aliases: u16,
+    /// The `filter()` group of the condition being written.
+    group: u32,
 }
 
 impl<'a> Sql<'a> {
@@ -49,6 +51,7 @@ impl<'a> Sql<'a> {
             model,
             scopes: Vec::new(),
             aliases: 0,
+            group: 0,
         }
     }
 
@@ -261,7 +264,7 @@ pub(crate) trait Writer: Sync {
     fn column(&self, out: &mut Sql<'_>, c: &Column) {
         let scope = out.scopes.last();
         if let Some(node) = c.path {
-            let alias = scope.and_then(|s| s.alias(node)).unwrap_or(0);
+            let alias = scope.and_then(|s| s.alias(node, out.group)).unwrap_or(0);
             out.text.push_str("\"T");
             push_int(&mut out.text, i64::from(alias));
             out.text.push_str("\".");
@@ -320,7 +323,11 @@ pub(crate) trait Writer: Sync {
             let parent = |w: &Self, out: &mut Sql<'_>| match j.node.prev {
                 None => w.base(out, base),
                 Some(p) => {
-                    let a = joins.iter().find(|x| x.node.same(p)).map_or(0, |x| x.alias);
+                    let g = joins::group_of(p, j.group);
+                    let a = joins
+                        .iter()
+                        .find(|x| x.group == g && x.node.same(p))
+                        .map_or(0, |x| x.alias);
                     out.text.push_str("\"T");
                     push_int(&mut out.text, i64::from(a));
                     out.text.push('"');
@@ -576,7 +583,48 @@ pub(crate) trait Writer: Sync {
             }
             Cond::Exists { path, inner } => {
                 let steps = path.steps();
+                let outer_group = std::mem::replace(&mut out.group, 0);
                 self.exists(out, &steps, inner);
+                out.group = outer_group;
+            }
+            Cond::Group(g, inner) => {
+                let outer = std::mem::replace(&mut out.group, *g);
+                self.cond(out, inner, top);
+                out.group = outer;
+            }
+            Cond::SelfIn { table, key, inner } => {
+                // `key IN (SELECT U.key FROM table U <joins> WHERE inner)`.
+                let outer = out.scopes.last().map(|s| s.base);
+                match outer {
+                    Some(b) => self.base(out, b),
+                    None => quote(&mut out.text, table),
+                }
+                out.text.push('.');
+                quote(&mut out.text, key);
+                out.aliases += 1;
+                let u = out.aliases;
+                let mut planner = Planner::new(&mut out.aliases);
+                planner.cond(inner, false);
+                let joins = planner.finish();
+                out.push(" IN (SELECT ");
+                self.base(out, Base::Alias(u));
+                out.text.push('.');
+                quote(&mut out.text, key);
+                out.push(" FROM ");
+                quote(&mut out.text, table);
+                out.push(" ");
+                self.base(out, Base::Alias(u));
+                out.scopes.push(Scope {
+                    base: Base::Alias(u),
+                    joins,
+                });
+                self.planned_joins(out);
+                out.push(" WHERE ");
+                let outer_group = std::mem::replace(&mut out.group, 0);
+                self.cond(out, inner, true);
+                out.group = outer_group;
+                out.scopes.pop();
+                out.push(")");
             }
             Cond::Not(inner) => {
                 // Django's negation keeps rows where the condition is unknown
