@@ -1150,7 +1150,8 @@ fn inspectdb_writes_models_that_compile_and_read_the_rows() {
         .all(&db)
         .unwrap();
     assert_eq!(orders.len(), 2);
-    assert_eq!(orders[0].customer_id, 1);
+    assert_eq!(orders[0].customer.id(), 1);
+    assert_eq!(orders[0].customer.fetch(&db).unwrap().name, "Ann");
     assert_eq!(orders[0].total, 9.5);
     assert_eq!(
         orders[0].placed,
@@ -1189,7 +1190,7 @@ fn inspectdb_writes_models_that_compile_and_read_the_rows() {
     // And they write: a new order through the inspected model.
     let mut o = Order {
         id: 0,
-        customer_id: 2,
+        customer: ForeignKey::new(2),
         total: 1.0,
         placed: None,
         status: "new".into(),
@@ -2205,7 +2206,7 @@ fn inspectdb_and_fake_initial_on_postgres() {
         "    #[field(default = -1_i16)]\n    pub score: Option<i16>,",
         "    #[field(default = \"it's\")]\n    pub note: Option<String>,",
         "    #[field(default = true)]\n    pub seen: bool,",
-        "    // Foreign key to \"Album\", column \"AlbumId\".\n    #[field(db_index)]\n    pub artist_id: Option<i64>,",
+        "    // Foreign key to \"Album\", column \"AlbumId\": its key is `i32` and this column `i64`, so the column stays a plain key.\n    #[field(db_index)]\n    pub artist_id: Option<i64>,",
         "    #[field(max_length = 8, unique)]\n    pub code: Option<String>,",
         "    pub released: Option<chrono::NaiveDate>,",
         "    // DEFAULT \"now()\": not a literal the model can hold.\n    pub at: Option<chrono::DateTime<chrono::Utc>>,",
@@ -2326,8 +2327,8 @@ mod adopted_v2 {
         pub id: i64,
         #[field(max_length = 160)]
         pub title: String,
-        #[field(db_index)]
-        pub artist_id: i64,
+        #[field(on_delete = DoNothing)]
+        pub artist: ForeignKey<crate::adopted::Artist>,
         pub year: Option<i64>,
         #[field(max_length = 10)]
         pub code: Option<String>,
@@ -2345,8 +2346,8 @@ mod adopted_v3 {
         pub id: i64,
         #[field(max_length = 160)]
         pub title: String,
-        #[field(db_index)]
-        pub artist_id: i64,
+        #[field(on_delete = DoNothing)]
+        pub artist: ForeignKey<crate::adopted::Artist>,
         pub year: Option<i32>,
         #[field(max_length = 10)]
         pub code: Option<String>,
@@ -2364,8 +2365,8 @@ mod adopted_v4 {
         pub id: i64,
         #[field(max_length = 160)]
         pub title: String,
-        #[field(db_index)]
-        pub artist_id: i64,
+        #[field(on_delete = DoNothing)]
+        pub artist: ForeignKey<crate::adopted::Artist>,
         pub year: Option<i32>,
         #[field(max_length = 10, unique)]
         pub code: Option<String>,
@@ -2383,8 +2384,8 @@ mod adopted_v5 {
         pub id: i64,
         #[field(max_length = 160)]
         pub title: String,
-        #[field(db_index)]
-        pub artist_id: i64,
+        #[field(on_delete = DoNothing)]
+        pub artist: ForeignKey<crate::adopted::Artist>,
         pub year: Option<i32>,
         #[field(max_length = 10, unique)]
         pub code: Option<String>,
