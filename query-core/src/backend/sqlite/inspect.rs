@@ -241,9 +241,7 @@ fn table(db: &Db, name: String, sql: &str) -> Result<InspectedTable> {
             .iter()
             .find(|[_, from, _, _]| from.as_deref() == Some(cname.as_str()))
             .filter(|[id, ..]| fks.iter().filter(|[other, ..]| other == id).count() == 1)
-            .map(|[_, _, to_table, to_col]| {
-                (to_table.clone().unwrap_or_default(), to_col.clone())
-            });
+            .map(|[_, _, to_table, to_col]| (to_table.clone().unwrap_or_default(), to_col.clone()));
         if let Some(note) = note {
             comments.push(format!("Declared type {decl:?}: {note}."));
         }
