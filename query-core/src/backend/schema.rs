@@ -52,7 +52,7 @@ pub fn statements_for(
 
 /// `CREATE TABLE [IF NOT EXISTS] ...` for `table` on `backend`, then a
 /// `CREATE INDEX` per index of the table (on PostgreSQL, the foreign key
-/// constraints follow: see [`create_table`]).
+/// constraints follow, added by `Db::create_table`).
 pub fn create_table_sql(backend: Backend, table: &TableState, if_not_exists: bool) -> Vec<String> {
     let (create, index): (fn(&TableState, &str, bool) -> String, _) = match backend {
         Backend::Sqlite => (
