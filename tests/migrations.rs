@@ -1150,7 +1150,8 @@ fn inspectdb_writes_models_that_compile_and_read_the_rows() {
         .all(&db)
         .unwrap();
     assert_eq!(orders.len(), 2);
-    assert_eq!(orders[0].customer_id, 1);
+    assert_eq!(orders[0].customer.id(), 1);
+    assert_eq!(orders[0].customer.fetch(&db).unwrap().name, "Ann");
     assert_eq!(orders[0].total, 9.5);
     assert_eq!(
         orders[0].placed,
@@ -1189,7 +1190,7 @@ fn inspectdb_writes_models_that_compile_and_read_the_rows() {
     // And they write: a new order through the inspected model.
     let mut o = Order {
         id: 0,
-        customer_id: 2,
+        customer: ForeignKey::new(2),
         total: 1.0,
         placed: None,
         status: "new".into(),
@@ -2205,7 +2206,7 @@ fn inspectdb_and_fake_initial_on_postgres() {
         "    #[field(default = -1_i16)]\n    pub score: Option<i16>,",
         "    #[field(default = \"it's\")]\n    pub note: Option<String>,",
         "    #[field(default = true)]\n    pub seen: bool,",
-        "    // Foreign key to \"Album\", column \"AlbumId\".\n    #[field(db_index)]\n    pub artist_id: Option<i64>,",
+        "    // Foreign key to \"Album\", column \"AlbumId\": its key is `i32` and this column `i64`, so the column stays a plain key.\n    #[field(db_index)]\n    pub artist_id: Option<i64>,",
         "    #[field(max_length = 8, unique)]\n    pub code: Option<String>,",
         "    pub released: Option<chrono::NaiveDate>,",
         "    // DEFAULT \"now()\": not a literal the model can hold.\n    pub at: Option<chrono::DateTime<chrono::Utc>>,",
@@ -2326,8 +2327,8 @@ mod adopted_v2 {
         pub id: i64,
         #[field(max_length = 160)]
         pub title: String,
-        #[field(db_index)]
-        pub artist_id: i64,
+        #[field(on_delete = DoNothing)]
+        pub artist: ForeignKey<crate::adopted::Artist>,
         pub year: Option<i64>,
         #[field(max_length = 10)]
         pub code: Option<String>,
@@ -2345,8 +2346,8 @@ mod adopted_v3 {
         pub id: i64,
         #[field(max_length = 160)]
         pub title: String,
-        #[field(db_index)]
-        pub artist_id: i64,
+        #[field(on_delete = DoNothing)]
+        pub artist: ForeignKey<crate::adopted::Artist>,
         pub year: Option<i32>,
         #[field(max_length = 10)]
         pub code: Option<String>,
@@ -2364,8 +2365,8 @@ mod adopted_v4 {
         pub id: i64,
         #[field(max_length = 160)]
         pub title: String,
-        #[field(db_index)]
-        pub artist_id: i64,
+        #[field(on_delete = DoNothing)]
+        pub artist: ForeignKey<crate::adopted::Artist>,
         pub year: Option<i32>,
         #[field(max_length = 10, unique)]
         pub code: Option<String>,
@@ -2383,8 +2384,8 @@ mod adopted_v5 {
         pub id: i64,
         #[field(max_length = 160)]
         pub title: String,
-        #[field(db_index)]
-        pub artist_id: i64,
+        #[field(on_delete = DoNothing)]
+        pub artist: ForeignKey<crate::adopted::Artist>,
         pub year: Option<i32>,
         #[field(max_length = 10, unique)]
         pub code: Option<String>,
@@ -2681,4 +2682,377 @@ fn on_each_backend_migrate_on_existing_tables_says_fake_initial_and_leaves_nothi
         Ok(())
     })
     .unwrap();
+}
+
+// ------------------------------------------------------------ foreign keys
+
+mod fk_v1 {
+    use query::prelude::*;
+    #[derive(Model, Debug)]
+    pub struct Label {
+        pub id: i64,
+        pub name: String,
+    }
+    #[derive(Model, Debug)]
+    pub struct Artist {
+        pub id: i64,
+        pub name: String,
+    }
+    #[derive(Model, Debug)]
+    pub struct Disc {
+        pub id: i64,
+        pub title: String,
+        pub artist_id: i64,
+    }
+}
+
+/// A plain column becomes a foreign key.
+mod fk_v2 {
+    use query::prelude::*;
+    #[derive(Model, Debug)]
+    pub struct Disc {
+        pub id: i64,
+        pub title: String,
+        #[field(on_delete = Cascade)]
+        pub artist: ForeignKey<crate::fk_v1::Artist>,
+    }
+}
+
+/// The foreign key points at another table.
+mod fk_v3 {
+    use query::prelude::*;
+    #[derive(Model, Debug)]
+    pub struct Disc {
+        pub id: i64,
+        pub title: String,
+        #[field(on_delete = Cascade)]
+        pub artist: ForeignKey<crate::fk_v1::Label>,
+    }
+}
+
+/// New foreign key columns: a NOT NULL one (filled with `--default`) and
+/// a nullable one.
+mod fk_v4 {
+    use query::prelude::*;
+    #[derive(Model, Debug)]
+    pub struct Disc {
+        pub id: i64,
+        pub title: String,
+        #[field(on_delete = Cascade)]
+        pub artist: ForeignKey<crate::fk_v1::Label>,
+        #[field(on_delete = Protect)]
+        pub producer: ForeignKey<crate::fk_v1::Artist>,
+        #[field(on_delete = SetNull)]
+        pub label: Option<ForeignKey<crate::fk_v1::Label>>,
+    }
+}
+
+/// Back to a plain column; a foreign key column dropped.
+mod fk_v5 {
+    use query::prelude::*;
+    #[derive(Model, Debug)]
+    pub struct Disc {
+        pub id: i64,
+        pub title: String,
+        pub artist_id: i64,
+        #[field(on_delete = SetNull)]
+        pub label: Option<ForeignKey<crate::fk_v1::Label>>,
+    }
+}
+
+/// The foreign keys of `table` as the database has them: (column, table
+/// referenced), sorted.
+fn foreign_keys_of(db: &Db, table: &str) -> Vec<(String, String)> {
+    let sql = match db.backend() {
+        query::Backend::Sqlite => {
+            "SELECT \"from\", \"table\" FROM pragma_foreign_key_list($1)".to_owned()
+        }
+        _ => "SELECT a.attname::text, fc.relname::text FROM pg_constraint co \
+              JOIN pg_class c ON c.oid = co.conrelid JOIN pg_class fc ON fc.oid = co.confrelid \
+              JOIN pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = co.conkey[1] \
+              WHERE co.contype = 'f' AND co.condeferrable AND co.condeferred \
+              AND c.relname::text = $1 AND c.relnamespace = current_schema()::regnamespace"
+            .to_owned(),
+    };
+    let mut out: Vec<(String, String)> = db
+        .query(&sql, &[t(table)])
+        .unwrap()
+        .into_iter()
+        .map(|r| match (&r[0], &r[1]) {
+            (Value::Text(a), Value::Text(b)) => (a.clone(), b.clone()),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The names of the indexes on `table`'s single column `column`.
+fn single_column_indexes(db: &Db, table: &str, column: &str) -> Vec<String> {
+    let sql = match db.backend() {
+        query::Backend::Sqlite => {
+            "SELECT il.name FROM pragma_index_list($1) il WHERE il.origin = 'c' \
+             AND (SELECT count(*) FROM pragma_index_info(il.name)) = 1 \
+             AND (SELECT name FROM pragma_index_info(il.name)) = $2"
+        }
+        _ => {
+            "SELECT ic.relname::text FROM pg_index ix JOIN pg_class ic ON ic.oid = ix.indexrelid \
+             JOIN pg_class c ON c.oid = ix.indrelid JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = ix.indkey[0] \
+             WHERE c.relname::text = $1 AND a.attname::text = $2 AND ix.indnatts = 1 AND NOT ix.indisunique \
+             AND c.relnamespace = current_schema()::regnamespace"
+        }
+    };
+    db.query(sql, &[t(table), t(column)])
+        .unwrap()
+        .into_iter()
+        .map(|r| match &r[0] {
+            Value::Text(n) => n.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect()
+}
+
+fn orphan_disc_is_refused(db: &Db, column: &str, step: &str) {
+    let err = db
+        .execute(
+            &format!("UPDATE disc SET {column} = 99 WHERE id = (SELECT min(id) FROM disc)"),
+            &[],
+        )
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            query::Error::Integrity {
+                kind: query::ConstraintKind::ForeignKey,
+                ..
+            }
+        ),
+        "{step}: {err}"
+    );
+}
+
+/// `makemigrations` and `migrate` for each change of a foreign key, on a
+/// table holding rows, on both backends: plain to foreign key, another
+/// target, a new NOT NULL one (with `--default`) and a nullable one, back
+/// to plain, a drop. The rows stay, and each constraint is enforced.
+#[test]
+fn foreign_key_changes_migrate_on_both_backends_with_rows_intact() {
+    common::each_empty_db(|db| {
+        let dir = tmpdir(&format!("fk-changes-{:?}", db.backend()));
+        let models = |disc: &'static ModelMeta| {
+            [fk_v1::Label::META, fk_v1::Artist::META, disc]
+        };
+        step(db, &dir, &models(fk_v1::Disc::META), DiffOptions::default());
+        db.execute_batch(
+            "INSERT INTO label (id, name) VALUES (1, 'Atlantic'), (2, 'Epic');
+             INSERT INTO artist (id, name) VALUES (1, 'AC/DC'), (2, 'Accept');
+             INSERT INTO disc (id, title, artist_id) VALUES (1, 'Highway to Hell', 1), (2, 'Balls to the Wall', 2)",
+        )?;
+        let discs = |cols: &str| query_rows(db, &format!("SELECT {cols} FROM disc ORDER BY id"));
+        let rows = vec![
+            vec![i(1), t("Highway to Hell"), i(1)],
+            vec![i(2), t("Balls to the Wall"), i(2)],
+        ];
+        assert!(foreign_keys_of(db, "disc").is_empty());
+
+        // Plain column -> foreign key: the constraint and its index.
+        step(db, &dir, &models(fk_v2::Disc::META), DiffOptions::default());
+        assert_eq!(discs("id, title, artist_id"), rows);
+        assert_eq!(
+            foreign_keys_of(db, "disc"),
+            vec![("artist_id".into(), "artist".into())]
+        );
+        assert_eq!(
+            single_column_indexes(db, "disc", "artist_id"),
+            vec!["disc_artist_id_idx".to_owned()]
+        );
+        orphan_disc_is_refused(db, "artist_id", "plain -> foreign key");
+
+        // Another target.
+        step(db, &dir, &models(fk_v3::Disc::META), DiffOptions::default());
+        assert_eq!(discs("id, title, artist_id"), rows);
+        assert_eq!(
+            foreign_keys_of(db, "disc"),
+            vec![("artist_id".into(), "label".into())]
+        );
+        orphan_disc_is_refused(db, "artist_id", "another target");
+
+        // A NOT NULL foreign key needs --default for the rows there.
+        let err = make(&dir, &models(fk_v4::Disc::META), DiffOptions::default()).unwrap_err();
+        assert!(err.to_string().contains("--default disc.producer_id="), "{err}");
+        let fill = DiffOptions {
+            defaults: vec![("disc".into(), "producer_id".into(), "2".into())],
+            ..DiffOptions::default()
+        };
+        step(db, &dir, &models(fk_v4::Disc::META), fill);
+        assert_eq!(
+            discs("id, title, artist_id, producer_id, label_id"),
+            vec![
+                vec![i(1), t("Highway to Hell"), i(1), i(2), NULL],
+                vec![i(2), t("Balls to the Wall"), i(2), i(2), NULL],
+            ]
+        );
+        assert_eq!(
+            foreign_keys_of(db, "disc"),
+            vec![
+                ("artist_id".into(), "label".into()),
+                ("label_id".into(), "label".into()),
+                ("producer_id".into(), "artist".into()),
+            ]
+        );
+        for column in ["artist_id", "producer_id", "label_id"] {
+            assert_eq!(
+                single_column_indexes(db, "disc", column),
+                vec![format!("disc_{column}_idx")]
+            );
+            orphan_disc_is_refused(db, column, "new foreign keys");
+        }
+
+        // Back to a plain column, and a foreign key column dropped.
+        let drop = DiffOptions {
+            drop_columns: vec![("disc".into(), "producer_id".into())],
+            ..DiffOptions::default()
+        };
+        step(db, &dir, &models(fk_v5::Disc::META), drop);
+        assert_eq!(discs("id, title, artist_id"), rows);
+        assert_eq!(
+            foreign_keys_of(db, "disc"),
+            vec![("label_id".into(), "label".into())]
+        );
+        assert!(single_column_indexes(db, "disc", "artist_id").is_empty());
+        db.execute("UPDATE disc SET artist_id = 99 WHERE id = 1", &[])?;
+
+        // The files record the foreign keys, and say each backend's SQL.
+        let text: String = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .collect();
+        assert!(text.contains("-- @column \"artist_id\" i64 not_null references=\"artist\".\"id\""), "{text}");
+        assert!(text.contains("REFERENCES \"label\" (\"id\") DEFERRABLE INITIALLY DEFERRED"), "{text}");
+        assert!(text.contains("ALTER TABLE \"disc\" ADD CONSTRAINT \"disc_producer_id_fkey\" FOREIGN KEY (\"producer_id\") REFERENCES \"artist\" (\"id\") DEFERRABLE INITIALLY DEFERRED"), "{text}");
+        assert!(text.contains("ALTER TABLE \"disc\" DROP CONSTRAINT \"disc_artist_id_fkey\""), "{text}");
+        Ok(())
+    })
+    .unwrap();
+}
+
+mod fk_cycle {
+    use query::prelude::*;
+    #[derive(Model, Debug)]
+    pub struct Hen {
+        pub id: i64,
+        #[field(on_delete = SetNull)]
+        pub egg: Option<ForeignKey<Egg>>,
+    }
+    #[derive(Model, Debug)]
+    pub struct Egg {
+        pub id: i64,
+        #[field(on_delete = Cascade)]
+        pub hen: ForeignKey<Hen>,
+        #[field(on_delete = SetNull)]
+        pub mother: Option<ForeignKey<Egg>>,
+    }
+}
+
+/// Tables of one migration point at each other and at themselves: on
+/// PostgreSQL the constraints come after every table; dropping both
+/// drops the constraints first.
+#[test]
+fn tables_pointing_at_each_other_migrate_in_one_migration() {
+    common::each_empty_db(|db| {
+        let dir = tmpdir(&format!("fk-cycle-{:?}", db.backend()));
+        step(
+            db,
+            &dir,
+            &[fk_cycle::Hen::META, fk_cycle::Egg::META],
+            DiffOptions::default(),
+        );
+        assert_eq!(
+            foreign_keys_of(db, "hen"),
+            vec![("egg_id".into(), "egg".into())]
+        );
+        assert_eq!(
+            foreign_keys_of(db, "egg"),
+            vec![
+                ("hen_id".into(), "hen".into()),
+                ("mother_id".into(), "egg".into())
+            ]
+        );
+        // Deferred: each row points at the other, written in either order.
+        db.atomic(|db| {
+            db.execute(
+                "INSERT INTO egg (id, hen_id, mother_id) VALUES (1, 1, 1)",
+                &[],
+            )?;
+            db.execute("INSERT INTO hen (id, egg_id) VALUES (1, 1)", &[])?;
+            Ok(())
+        })?;
+        let drop = DiffOptions {
+            drop_tables: vec!["egg".into(), "hen".into()],
+            ..DiffOptions::default()
+        };
+        step(db, &dir, &[fk_v1::Label::META], drop);
+        Ok(())
+    })
+    .unwrap();
+}
+
+/// `inspectdb` writes foreign keys as Django's does, on both backends:
+/// `ForeignKey<T>` with `on_delete = DoNothing`, `Option` when nullable,
+/// `OneToOne` when unique, `column` when it isn't `<field>_id`; one to a
+/// table not inspected stays a key column, with a comment.
+#[test]
+fn inspectdb_writes_foreign_keys_on_both_backends() {
+    common::each_empty_db(|db| {
+        db.execute_batch(
+            "CREATE TABLE maker (id bigint NOT NULL PRIMARY KEY, name text NOT NULL);
+             CREATE TABLE part (id bigint NOT NULL PRIMARY KEY, \"MakerId\" bigint REFERENCES maker (id), spare_id bigint NOT NULL UNIQUE REFERENCES maker (id));
+             INSERT INTO maker (id, name) VALUES (1, 'Acme'), (2, 'Bolt');
+             INSERT INTO part (id, \"MakerId\", spare_id) VALUES (1, 1, 1), (2, NULL, 2)",
+        )?;
+        let source = query::migrations::inspectdb(db)?;
+        for expected in [
+            "    #[field(column = \"MakerId\", on_delete = DoNothing)]\n    pub maker: Option<ForeignKey<Maker>>,",
+            "    #[field(on_delete = DoNothing)]\n    pub spare: OneToOne<Maker>,",
+        ] {
+            assert!(source.contains(expected), "{expected}\nnot in\n{source}");
+        }
+        let only_part = query::migrations::inspectdb_with(
+            db,
+            &query::migrations::InspectOptions::new().table("part"),
+        )?;
+        assert!(
+            only_part.contains("    // Foreign key to \"maker\", column \"id\": the table is not inspected, so the column stays a plain key.\n    #[field(column = \"MakerId\")]\n    pub maker_id: Option<i64>,"),
+            "{only_part}"
+        );
+        // The models it wrote (as below) read the rows and follow the keys.
+        use inspected_fk::Part;
+        let parts = Part::objects().order_by(inspected_fk::part::id.asc()).all(db)?;
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].maker.as_ref().unwrap().fetch(db)?.name, "Acme");
+        assert!(parts[1].maker.is_none());
+        assert_eq!(parts[1].spare.fetch(db)?.name, "Bolt");
+        Ok(())
+    })
+    .unwrap();
+}
+
+/// What `inspectdb` writes for the tables of the test above.
+mod inspected_fk {
+    use query::prelude::*;
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[model(table = "maker")]
+    pub struct Maker {
+        pub id: i64,
+        pub name: String,
+    }
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[model(table = "part")]
+    pub struct Part {
+        pub id: i64,
+        #[field(column = "MakerId", on_delete = DoNothing)]
+        pub maker: Option<ForeignKey<Maker>>,
+        #[field(on_delete = DoNothing)]
+        pub spare: OneToOne<Maker>,
+    }
 }

@@ -64,7 +64,7 @@ fn tables(db: &Db) -> Result<()> {
         _ => "bigserial PRIMARY KEY",
     };
     db.execute_batch(&format!(
-        "CREATE TABLE playlist_tracks (id {key}, playlist_id bigint NOT NULL, track_id bigint NOT NULL)"
+        "CREATE TABLE IF NOT EXISTS playlist_tracks (id {key}, playlist_id bigint NOT NULL, track_id bigint NOT NULL)"
     ))?;
     db.create_table::<Employee>()?;
     db.create_table::<Profile>()?;
@@ -469,6 +469,163 @@ fn update_delete_count_and_slices_honour_paths() -> Result<()> {
         assert_eq!(Track::objects().filter(milliseconds.eq(1)).count(db)?, 3);
         assert_eq!(acdc.delete(db)?, 3);
         assert_eq!(Track::objects().count(db)?, 3);
+        Ok(())
+    })
+}
+
+// ---- schema
+
+/// The single-column, non-unique indexes on `table.column`.
+fn fk_indexes(db: &Db, table: &str, column: &str) -> Result<Vec<Vec<Value>>> {
+    let sql = match db.backend() {
+        query::Backend::Sqlite => {
+            "SELECT il.name FROM pragma_index_list($1) il WHERE NOT il.\"unique\" \
+             AND (SELECT count(*) FROM pragma_index_info(il.name)) = 1 \
+             AND (SELECT name FROM pragma_index_info(il.name)) = $2"
+        }
+        _ => {
+            "SELECT ic.relname::text FROM pg_index ix JOIN pg_class ic ON ic.oid = ix.indexrelid \
+             JOIN pg_class c ON c.oid = ix.indrelid JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = ix.indkey[0] \
+             WHERE c.relname::text = $1 AND a.attname::text = $2 AND ix.indnatts = 1 AND NOT ix.indisunique \
+             AND c.relnamespace = current_schema()::regnamespace"
+        }
+    };
+    db.query(
+        sql,
+        &[Value::Text(table.into()), Value::Text(column.into())],
+    )
+}
+
+#[test]
+fn a_foreign_key_column_references_its_target_and_is_indexed() -> Result<()> {
+    each_empty_db(|db| {
+        tables(db)?;
+        let fks = match db.backend() {
+            query::Backend::Sqlite => db.query(
+                "SELECT \"from\", \"table\", \"to\" FROM pragma_foreign_key_list('album')",
+                &[],
+            )?,
+            _ => db.query(
+                "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'album_artist_id_fkey' AND connamespace = current_schema()::regnamespace",
+                &[],
+            )?,
+        };
+        let expected = match db.backend() {
+            query::Backend::Sqlite => vec![vec![
+                Value::Text("artist_id".into()),
+                Value::Text("artist".into()),
+                Value::Text("id".into()),
+            ]],
+            _ => vec![vec![Value::Text(
+                "FOREIGN KEY (artist_id) REFERENCES artist(id) DEFERRABLE INITIALLY DEFERRED"
+                    .into(),
+            )]],
+        };
+        assert_eq!(fks, expected);
+        assert_eq!(
+            fk_indexes(db, "album", "artist_id")?,
+            [[Value::Text("album_artist_id_idx".into())]]
+        );
+        assert_eq!(
+            fk_indexes(db, "employee", "reports_to_id")?,
+            [[Value::Text("employee_reports_to_id_idx".into())]]
+        );
+        // A one-to-one column is unique, which indexes it already.
+        assert!(fk_indexes(db, "profile", "employee_id")?.is_empty());
+        // create_table again changes nothing.
+        tables(db)?;
+        Ok(())
+    })
+}
+
+#[test]
+fn the_constraint_is_checked_at_commit() -> Result<()> {
+    each_empty_db(|db| {
+        tables(db)?;
+        let acdc = Artist::objects().create(db, artist("AC/DC"))?;
+        // Deferrable: a row may point at a missing key until the commit.
+        db.atomic(|db| {
+            let album = Album::objects().create(
+                db,
+                Album {
+                    id: 0,
+                    title: "High Voltage".into(),
+                    artist: ForeignKey::new(acdc.id + 1000),
+                    tracks: Related::default(),
+                },
+            )?;
+            db.execute(
+                "UPDATE album SET artist_id = $1 WHERE id = $2",
+                &[Value::Integer(acdc.id), Value::Integer(album.id)],
+            )?;
+            Ok(())
+        })?;
+        assert_eq!(Album::objects().count(db)?, 1);
+        // At commit, a dangling key fails the whole transaction.
+        let err = db
+            .atomic(|db| {
+                Album::objects().create(
+                    db,
+                    Album {
+                        id: 0,
+                        title: "Dirty Deeds".into(),
+                        artist: ForeignKey::new(acdc.id),
+                        tracks: Related::default(),
+                    },
+                )?;
+                Album::objects().create(
+                    db,
+                    Album {
+                        id: 0,
+                        title: "Orphan".into(),
+                        artist: ForeignKey::new(acdc.id + 1000),
+                        tracks: Related::default(),
+                    },
+                )?;
+                Ok(())
+            })
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Integrity {
+                    kind: query::ConstraintKind::ForeignKey,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert_eq!(Album::objects().count(db)?, 1);
+        Ok(())
+    })
+}
+
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Sleeve {
+    pub id: i64,
+    #[field(on_delete = Cascade)]
+    pub vinyl: ForeignKey<Vinyl>,
+}
+
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Vinyl {
+    pub id: i64,
+}
+
+#[test]
+fn create_table_before_its_target_is_an_error_that_says_so() -> Result<()> {
+    each_empty_db(|db| {
+        let err = db.create_table::<Sleeve>().unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("`sleeve`"), "{msg}");
+        assert!(msg.contains("`vinyl_id`"), "{msg}");
+        assert!(msg.contains("create `vinyl` first"), "{msg}");
+        assert!(
+            db.query("SELECT 1 FROM sleeve", &[]).is_err(),
+            "nothing created"
+        );
+        db.create_table::<Vinyl>()?;
+        db.create_table::<Sleeve>()?;
         Ok(())
     })
 }

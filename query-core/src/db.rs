@@ -440,16 +440,15 @@ impl Db {
     /// `db_index` field. On SQLite the table is `STRICT`, so SQLite itself
     /// refuses a value of the wrong type from any program.
     ///
+    /// A foreign key column references the target's primary key,
+    /// `DEFERRABLE INITIALLY DEFERRED` (checked at commit), and is indexed,
+    /// as Django creates it. The target's table must exist first (a model
+    /// may point at itself): [`Error::Migration`] names a missing one, and
+    /// nothing is created.
+    ///
     /// Quick scripts and tests use this; applications use migrations.
     pub fn create_table<M: Model>(&self) -> Result<()> {
-        let table = TableState::from_model(M::META);
-        let statements = crate::migrations::create_table_sql(self.backend(), &table, true);
-        self.atomic(|db| {
-            for sql in &statements {
-                db.execute_batch(sql)?;
-            }
-            Ok(())
-        })
+        crate::backend::schema::create_table(self, &TableState::from_model(M::META))
     }
 
     /// Runs `f` in a transaction, as Django's `transaction.atomic`: committed

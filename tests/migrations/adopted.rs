@@ -10,9 +10,8 @@ pub struct Album {
     pub id: i64,
     #[field(max_length = 160)]
     pub title: String,
-    // Foreign key to "artist", column "id".
-    #[field(db_index)]
-    pub artist_id: i64,
+    #[field(on_delete = DoNothing)]
+    pub artist: ForeignKey<Artist>,
     pub year: Option<i64>,
     #[field(max_length = 10)]
     pub code: Option<String>,
@@ -32,7 +31,7 @@ pub struct Artist {
 #[model(table = "audit")]
 pub struct Audit {
     pub id: i64,
-    // Foreign key to "album", column "id".
-    pub album_id: i64,
+    #[field(on_delete = DoNothing)]
+    pub album: ForeignKey<Album>,
     pub title: String,
 }

@@ -30,8 +30,8 @@ pub struct Log {
 #[model(table = "order")]
 pub struct Order {
     pub id: i64,
-    // Foreign key to "customer", column "id".
-    pub customer_id: i64,
+    #[field(on_delete = DoNothing)]
+    pub customer: ForeignKey<Customer>,
     #[field(default = 0.0_f64)]
     pub total: f64,
     #[field(db_index)]

@@ -1,8 +1,10 @@
 //! What the schema writers of every backend share: quoting, and the entry
 //! points that pick a backend's writer.
 
-use crate::error::Result;
+use crate::db::Db;
+use crate::error::{Error, Result};
 use crate::schema::{Operation, SchemaState, TableState};
+use crate::value::Value;
 
 use super::Backend;
 
@@ -49,7 +51,8 @@ pub fn statements_for(
 }
 
 /// `CREATE TABLE [IF NOT EXISTS] ...` for `table` on `backend`, then a
-/// `CREATE INDEX` per index of the table: what `Db::create_table` runs.
+/// `CREATE INDEX` per index of the table (on PostgreSQL, the foreign key
+/// constraints follow, added by `Db::create_table`).
 pub fn create_table_sql(backend: Backend, table: &TableState, if_not_exists: bool) -> Vec<String> {
     let (create, index): (fn(&TableState, &str, bool) -> String, _) = match backend {
         Backend::Sqlite => (
@@ -66,4 +69,53 @@ pub fn create_table_sql(backend: Backend, table: &TableState, if_not_exists: boo
         out.push(index(i, &table.name, if_not_exists));
     }
     out
+}
+
+/// Whether the table `name` exists (on PostgreSQL, where the search path
+/// finds it, as an unqualified name in a statement would).
+pub(crate) fn table_exists(db: &Db, name: &str) -> Result<bool> {
+    let (sql, arg) = match db.backend() {
+        Backend::Sqlite => (
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1 COLLATE NOCASE",
+            name.to_owned(),
+        ),
+        Backend::Postgres => ("SELECT 1 WHERE to_regclass($1) IS NOT NULL", ident(name)),
+    };
+    Ok(!db.query(sql, &[Value::Text(arg)])?.is_empty())
+}
+
+/// What `Db::create_table` runs, in one transaction: the table if it does
+/// not exist, its indexes if they do not, and its foreign keys
+/// (`REFERENCES .. DEFERRABLE INITIALLY DEFERRED`: in the column's
+/// definition on SQLite, a constraint added after the table on PostgreSQL).
+///
+/// The tables its foreign keys point at must exist first (a table may
+/// point at itself): a missing one is an error that names it, and nothing
+/// is created.
+pub(crate) fn create_table(db: &Db, table: &TableState) -> Result<()> {
+    for target in table.referenced_tables() {
+        if !table_exists(db, target)? {
+            let column = table
+                .columns
+                .iter()
+                .find(|c| c.references.as_ref().is_some_and(|r| r.table == target))
+                .map_or("", |c| c.name.as_str());
+            return Err(Error::Migration(format!(
+                "can't create the table `{}`: its foreign key `{column}` points at the table `{target}`, which does not exist; create `{target}` first",
+                table.name
+            )));
+        }
+    }
+    db.atomic(|db| {
+        let existed = table_exists(db, &table.name)?;
+        for sql in create_table_sql(db.backend(), table, true) {
+            db.execute_batch(&sql)?;
+        }
+        if db.backend() == Backend::Postgres && !existed {
+            for sql in super::postgres::schema::foreign_keys(table) {
+                db.execute_batch(&sql)?;
+            }
+        }
+        Ok(())
+    })
 }

@@ -67,7 +67,7 @@ use crate::error::{Error, Result};
 use crate::value::SqlType;
 
 use crate::schema::Operation;
-use crate::schema::{ColumnState, IndexState, Literal, SchemaState, TableState};
+use crate::schema::{ColumnState, IndexState, Literal, Reference, SchemaState, TableState};
 
 const STATE_MARKER: &str = "-- State after this migration";
 const OPS_MARKER: &str = "-- Operations as data";
@@ -102,6 +102,10 @@ fn check_name(kind: &str, name: &str) -> Result<()> {
 /// the statement, and PostgreSQL text can't hold).
 fn check_column(table: &str, c: &ColumnState) -> Result<()> {
     check_name("column", &c.name)?;
+    if let Some(r) = &c.references {
+        check_name("table", &r.table)?;
+        check_name("column", &r.column)?;
+    }
     if matches!(&c.default, Some(Literal::Text(t)) if t.contains('\0')) {
         return Err(Error::Migration(format!(
             "the default of column `{table}.{}` holds a NUL character, which SQL text can't hold",
@@ -221,6 +225,9 @@ fn write_column(out: &mut String, c: &ColumnState) {
     }
     if let Some(d) = &c.default {
         write_literal(out, "default", d);
+    }
+    if let Some(r) = &c.references {
+        let _ = write!(out, " references={}", r.notation());
     }
     out.push('\n');
 }
@@ -675,6 +682,27 @@ fn tokens(line: &str) -> Result<Vec<(String, bool)>> {
                 }
                 chars.next();
                 word.push(c);
+                if c == '"' {
+                    // A quoted name inside a word (`references="a b"."id"`).
+                    loop {
+                        match chars.next() {
+                            Some('"') if chars.peek() == Some(&'"') => {
+                                chars.next();
+                                word.push_str("\"\"");
+                            }
+                            Some('"') => {
+                                word.push('"');
+                                break;
+                            }
+                            Some(c) => word.push(c),
+                            None => {
+                                return Err(Error::Migration(format!(
+                                    "unterminated identifier in state line `{line}`"
+                                )));
+                            }
+                        }
+                    }
+                }
                 if c == '\'' {
                     loop {
                         match chars.next() {
@@ -755,6 +783,7 @@ fn parse_column(
         max_length: None,
         max_digits: None,
         decimal_places: None,
+        references: None,
     };
     for (flag, quoted) in flags {
         if *quoted {
@@ -777,6 +806,8 @@ fn parse_column(
                     c.max_digits = Some(n.parse().map_err(|_| bad("bad max_digits"))?);
                 } else if let Some(n) = f.strip_prefix("decimal_places=") {
                     c.decimal_places = Some(n.parse().map_err(|_| bad("bad decimal_places"))?);
+                } else if let Some(r) = f.strip_prefix("references=") {
+                    c.references = Some(parse_reference(r).ok_or_else(|| bad("bad references"))?);
                 } else if let Some(d) = read_literal(f, "default") {
                     c.default = Some(d.map_err(|()| bad("bad default"))?);
                 } else {
@@ -786,6 +817,31 @@ fn parse_column(
         }
     }
     Ok(c)
+}
+
+/// Reads [`Reference::notation`]: `"table"."column"`.
+fn parse_reference(text: &str) -> Option<Reference> {
+    let (table, rest) = quoted_ident(text)?;
+    let (column, rest) = quoted_ident(rest.strip_prefix('.')?)?;
+    rest.is_empty().then_some(Reference { table, column })
+}
+
+/// A `"quoted"` identifier at the start of `s` (doubled quotes inside), and the rest.
+fn quoted_ident(s: &str) -> Option<(String, &str)> {
+    let mut rest = s.strip_prefix('"')?;
+    let mut out = String::new();
+    loop {
+        let at = rest.find('"')?;
+        out.push_str(&rest[..at]);
+        rest = &rest[at + 1..];
+        match rest.strip_prefix('"') {
+            Some(r) => {
+                out.push('"');
+                rest = r;
+            }
+            None => return Some((out, rest)),
+        }
+    }
 }
 
 /// Reads an index from the tokens after `@index` or `@unique_index`.
@@ -1072,6 +1128,7 @@ mod tests {
             max_length: None,
             max_digits: None,
             decimal_places: None,
+            references: None,
         }
     }
 

@@ -52,8 +52,18 @@ pub(crate) struct InspectedColumn {
     /// Its default: `Ok` with a Rust expression when it is a literal the
     /// model can hold, `Err` with the SQL when it is not.
     pub default: Option<std::result::Result<String, String>>,
-    /// Comments for the reader: a foreign key, a type to check.
+    /// Comments for the reader: a type to check.
     pub comments: Vec<String>,
+    /// The table a foreign key of this column alone points at, and the
+    /// column there (`None`: its primary key).
+    pub foreign_key: Option<(String, Option<String>)>,
+}
+
+/// What the writer knows of an inspected table that a foreign key may
+/// point at: its struct, its key column and the key's Rust type.
+struct Target<'t> {
+    struct_name: String,
+    key: Option<&'t InspectedColumn>,
 }
 
 /// The Rust type of a decimal field in `inspectdb`'s output.
@@ -244,8 +254,12 @@ pub(crate) fn rust_string(s: &str) -> String {
 /// `column` when the field's name differs, `primary_key`, `unique`,
 /// `db_index`, `max_length` (from `varchar(n)` or, on SQLite, a `CHECK
 /// (length(c) <= N)`) and `default` for a literal default. A foreign key
-/// becomes its integer column with a comment naming the table it
-/// references; what the crate can't express is said in a comment. On
+/// of one column to the primary key of an inspected table is a
+/// `ForeignKey<T>` (`OneToOne<T>` when unique, `Option<..>` when nullable)
+/// with `#[field(on_delete = DoNothing)]`, as Django's inspectdb writes
+/// `DO_NOTHING`, its field named without `_id`; one to a table not
+/// inspected stays its key column, with a comment naming the table it
+/// references. What the crate can't express is said in a comment. On
 /// PostgreSQL the tables are those of the connection's current schema.
 /// Review the output before using it.
 pub fn inspectdb(db: &Db) -> Result<String> {
@@ -384,26 +398,88 @@ pub fn inspectdb_with(db: &Db, options: &InspectOptions) -> Result<String> {
          //! Review them: names, types and attributes are inferred from the schema.\n\n\
          use query::prelude::*;\n",
     );
+    // The struct of each table first: a foreign key names its target's.
     let mut structs = std::collections::HashSet::new();
+    let mut targets = std::collections::HashMap::new();
+    for table in tables.iter().filter(|t| t.skipped.is_none()) {
+        let mut name = struct_name(&table.name);
+        while !structs.insert(name.clone()) {
+            name.push('_');
+        }
+        let key = match table.key_columns {
+            1 => table.columns.iter().find(|c| c.primary_key),
+            _ => None,
+        };
+        targets.insert(
+            table.name.clone(),
+            Target {
+                struct_name: name,
+                key,
+            },
+        );
+    }
     for table in &tables {
         if let Some(why) = &table.skipped {
             let _ = writeln!(out, "\n// {:?} {why}", table.name);
             continue;
         }
-        write_table(&mut out, table, &mut structs);
+        write_table(&mut out, table, &targets);
     }
     Ok(out)
+}
+
+/// The type a foreign key column is written with (`ForeignKey<Artist>`,
+/// `OneToOne<Artist>`), or why it stays a plain column: the table it
+/// points at is not inspected, it points at a column other than a single
+/// primary key, or the key's type differs from the column's.
+fn relation_type(
+    c: &InspectedColumn,
+    is_pk: bool,
+    targets: &std::collections::HashMap<String, Target<'_>>,
+) -> Option<std::result::Result<String, String>> {
+    let (table, column) = c.foreign_key.as_ref()?;
+    let to = match column {
+        Some(col) => format!("Foreign key to {table:?}, column {col:?}"),
+        None => format!("Foreign key to {table:?}, its primary key"),
+    };
+    let Some(target) = targets.get(table) else {
+        return Some(Err(format!(
+            "{to}: the table is not inspected, so the column stays a plain key."
+        )));
+    };
+    let Some(key) = target.key else {
+        return Some(Err(format!(
+            "{to}: the table has no single-column primary key, so the column stays a plain key."
+        )));
+    };
+    if column.as_ref().is_some_and(|col| *col != key.name) {
+        return Some(Err(format!(
+            "{to}, which is not its primary key, so the column stays a plain key."
+        )));
+    }
+    if key.rust_type != c.rust_type {
+        return Some(Err(format!(
+            "{to}: its key is `{}` and this column `{}`, so the column stays a plain key.",
+            key.rust_type, c.rust_type
+        )));
+    }
+    if is_pk {
+        return Some(Err(format!(
+            "{to}: the column is this table's primary key, so it stays a plain key."
+        )));
+    }
+    let kind = if c.unique { "OneToOne" } else { "ForeignKey" };
+    Some(Ok(format!("{kind}<{}>", target.struct_name)))
 }
 
 fn write_table(
     out: &mut String,
     table: &InspectedTable,
-    structs: &mut std::collections::HashSet<String>,
+    targets: &std::collections::HashMap<String, Target<'_>>,
 ) {
-    let mut name = struct_name(&table.name);
-    while !structs.insert(name.clone()) {
-        name.push('_');
-    }
+    let name = targets
+        .get(&table.name)
+        .map_or_else(|| struct_name(&table.name), |t| t.struct_name.clone());
     let _ = writeln!(out, "\n#[derive(Model, Debug, Clone, PartialEq)]");
     let _ = writeln!(out, "#[model(table = {})]", rust_string(&table.name));
     for note in &table.notes {
@@ -443,7 +519,26 @@ fn write_table(
         let is_pk = (c.primary_key || key_field == Some(c.name.as_str())) && !pk_done;
         pk_done |= is_pk;
         let mut attrs: Vec<String> = Vec::new();
+        let relation = relation_type(c, is_pk, targets);
+        let mut comments: Vec<String> = Vec::new();
+        let relation = match relation {
+            Some(Ok(ty)) => Some(ty),
+            Some(Err(why)) => {
+                comments.push(why);
+                None
+            }
+            None => None,
+        };
+        comments.extend(c.comments.iter().cloned());
         let mut fname = field_name(&c.name);
+        // A foreign key's field is named without `_id`, as Django's
+        // inspectdb names it; its column is `<field>_id` by default.
+        if relation.is_some() {
+            match fname.strip_suffix("_id") {
+                Some(stem) if !stem.is_empty() => fname = stem.to_owned(),
+                _ => {}
+            }
+        }
         while !used.insert(fname.clone()) {
             fname.push('_');
         }
@@ -452,8 +547,18 @@ fn write_table(
         } else {
             fname.clone()
         };
-        if fname != c.name {
+        let default_column = if relation.is_some() {
+            format!("{fname}_id")
+        } else {
+            fname.clone()
+        };
+        if default_column != c.name {
             attrs.push(format!("column = {}", rust_string(&c.name)));
+        }
+        if relation.is_some() {
+            // Django's inspectdb writes DO_NOTHING: the database's own
+            // constraint, if any, decides.
+            attrs.push("on_delete = DoNothing".into());
         }
         if is_pk && fname != "id" {
             attrs.push("primary_key".into());
@@ -469,13 +574,21 @@ fn write_table(
                 d.max_digits, d.decimal_places
             ));
         }
-        if !is_pk && c.unique {
+        // A foreign key is indexed, and a one-to-one unique, by its type.
+        let plain = relation.is_none() && !is_pk;
+        if plain && c.unique {
             attrs.push("unique".into());
-        } else if !is_pk && c.db_index {
+        } else if plain && c.db_index {
             attrs.push("db_index".into());
         }
         let nullable = c.nullable && !is_pk;
         match &c.default {
+            Some(Ok(expr)) if relation.is_some() => {
+                let _ = writeln!(
+                    out,
+                    "    // DEFAULT {expr}: a foreign key of the model has no default."
+                );
+            }
             Some(Ok(expr)) => attrs.push(format!("default = {expr}")),
             Some(Err(sql)) => {
                 let _ = writeln!(
@@ -485,16 +598,17 @@ fn write_table(
             }
             None => {}
         }
-        for comment in &c.comments {
+        for comment in &comments {
             let _ = writeln!(out, "    // {comment}");
         }
         if !attrs.is_empty() {
             let _ = writeln!(out, "    #[field({})]", attrs.join(", "));
         }
+        let ty = relation.as_deref().unwrap_or(c.rust_type);
         let full = if nullable {
-            format!("Option<{}>", c.rust_type)
+            format!("Option<{ty}>")
         } else {
-            c.rust_type.to_owned()
+            ty.to_owned()
         };
         let _ = writeln!(out, "    pub {ident}: {full},");
     }

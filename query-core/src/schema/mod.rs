@@ -8,4 +8,6 @@ mod state;
 
 pub use self::operation::Operation;
 pub(crate) use self::state::unhex;
-pub use self::state::{ColumnState, IndexState, Literal, SchemaState, TableState, registry_models};
+pub use self::state::{
+    ColumnState, IndexState, Literal, Reference, SchemaState, TableState, registry_models,
+};

@@ -194,6 +194,14 @@ impl Operation {
                 }
                 t.name = new.clone();
                 state.tables.insert(new.clone(), t);
+                // The foreign keys to it follow it, as the database's do.
+                for c in state.tables.values_mut().flat_map(|t| &mut t.columns) {
+                    if let Some(r) = &mut c.references
+                        && &r.table == old
+                    {
+                        r.table.clone_from(new);
+                    }
+                }
             }
             Operation::AddColumn { table, column, .. } => {
                 let t = state
@@ -254,6 +262,14 @@ impl Operation {
                         if col == old {
                             col.clone_from(new);
                         }
+                    }
+                }
+                for c in state.tables.values_mut().flat_map(|t| &mut t.columns) {
+                    if let Some(r) = &mut c.references
+                        && &r.table == table
+                        && &r.column == old
+                    {
+                        r.column.clone_from(new);
                     }
                 }
             }

@@ -170,6 +170,33 @@ pub struct ColumnState {
     pub max_digits: Option<u32>,
     /// A decimal's most digits after the point.
     pub decimal_places: Option<u32>,
+    /// The column a foreign key points at (`REFERENCES`), for a
+    /// `ForeignKey<T>` or `OneToOne<T>` field: `T`'s table and key.
+    pub references: Option<Reference>,
+}
+
+/// The target of a foreign key: a table and its column (the primary key).
+///
+/// The database's constraint is `DEFERRABLE INITIALLY DEFERRED` on both
+/// backends, without an `ON DELETE` action, as Django creates it: the ORM
+/// does `on_delete`, and the constraint, checked at commit, is the safety net.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Reference {
+    /// The table pointed at.
+    pub table: String,
+    /// Its column (the primary key).
+    pub column: String,
+}
+
+impl Reference {
+    /// `"artist"."id"`: the notation of messages and migration files.
+    pub fn notation(&self) -> String {
+        let mut out = String::new();
+        crate::write::quote(&mut out, &self.table);
+        out.push('.');
+        crate::write::quote(&mut out, &self.column);
+        out
+    }
 }
 
 impl ColumnState {
@@ -201,6 +228,10 @@ impl ColumnState {
             out.push_str(" DEFAULT ");
             out.push_str(&default.notation());
         }
+        if let Some(r) = &self.references {
+            out.push_str(" REFERENCES ");
+            out.push_str(&r.notation());
+        }
         out
     }
 }
@@ -231,6 +262,18 @@ impl TableState {
     /// The column named `name`.
     pub fn column(&self, name: &str) -> Option<&ColumnState> {
         self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// The tables this table's foreign keys point at, itself excepted,
+    /// each once, in column order.
+    pub fn referenced_tables(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for r in self.columns.iter().filter_map(|c| c.references.as_ref()) {
+            if r.table != self.name && !out.contains(&r.table.as_str()) {
+                out.push(&r.table);
+            }
+        }
+        out
     }
 }
 
@@ -317,8 +360,12 @@ impl TableState {
                 max_length: f.max_length,
                 max_digits: f.max_digits,
                 decimal_places: f.decimal_places,
+                references: f.foreign_key.map(|fk| reference_of(fk.to)),
             });
-            if f.db_index && !f.unique && !f.primary_key {
+            // An index on each foreign key, as Django creates one (a unique
+            // column has its own).
+            let indexed = f.db_index || f.foreign_key.is_some();
+            if indexed && !f.unique && !f.primary_key {
                 let name = index_name(meta, f);
                 indexes.insert(
                     name.clone(),
@@ -338,7 +385,21 @@ impl TableState {
     }
 }
 
-/// The name of the index `#[field(db_index)]` creates: `<table>_<column>_idx`.
+/// The column a foreign key to `to` references: its table's primary key.
+fn reference_of(to: fn() -> &'static ModelMeta) -> Reference {
+    let target = to();
+    let column = target
+        .fields
+        .iter()
+        .find(|f| f.primary_key)
+        .map_or("id", |f| f.column);
+    Reference {
+        table: target.table.to_owned(),
+        column: column.to_owned(),
+    }
+}
+
+/// The name of the index `#[field(db_index)]` (or a foreign key) creates: `<table>_<column>_idx`.
 pub fn index_name(meta: &ModelMeta, f: &FieldMeta) -> String {
     format!("{}_{}_idx", meta.table, f.column)
 }

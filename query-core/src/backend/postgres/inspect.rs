@@ -28,13 +28,14 @@ const INDEXES: &str = "SELECT ic.relname::text, ix.indisunique, ix.indisprimary,
      FROM pg_index ix JOIN pg_class ic ON ic.oid = ix.indexrelid JOIN pg_class c ON c.oid = ix.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
      WHERE n.nspname = current_schema() AND c.relname::text = $1 ORDER BY ic.relname::text";
 
-/// Foreign keys: the first column of each, the table and column it references.
+/// Foreign keys of one column: the column, the table and column it
+/// references (in the same schema).
 const FOREIGN_KEYS: &str = "SELECT a.attname::text, fc.relname::text, fa.attname::text \
      FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
      JOIN pg_class fc ON fc.oid = co.confrelid \
      JOIN pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = co.conkey[1] \
      JOIN pg_attribute fa ON fa.attrelid = co.confrelid AND fa.attnum = co.confkey[1] \
-     WHERE co.contype = 'f' AND n.nspname = current_schema() AND c.relname::text = $1 ORDER BY co.conname::text";
+     WHERE co.contype = 'f' AND array_length(co.conkey, 1) = 1 AND fc.relnamespace = c.relnamespace AND n.nspname = current_schema() AND c.relname::text = $1 ORDER BY co.conname::text";
 
 fn text(v: &Value) -> Option<&str> {
     match v {
@@ -103,16 +104,15 @@ fn table(db: &Db, name: String) -> Result<InspectedTable> {
         let ty = text(&ty).unwrap_or_default();
         let (rust, max_length, note) = rust_type(ty);
         let mut comments = Vec::new();
-        if let Some(fk) = fks
+        let foreign_key = fks
             .iter()
             .find(|r| r.first().and_then(text) == Some(cname.as_str()))
-        {
-            comments.push(format!(
-                "Foreign key to {:?}, column {:?}.",
-                fk.get(1).and_then(text).unwrap_or("?"),
-                fk.get(2).and_then(text).unwrap_or("?"),
-            ));
-        }
+            .map(|fk| {
+                (
+                    fk.get(1).and_then(text).unwrap_or("?").to_owned(),
+                    fk.get(2).and_then(text).map(str::to_owned),
+                )
+            });
         if let Some(note) = note {
             comments.push(format!("Type {ty:?}: {note}."));
         }
@@ -145,6 +145,7 @@ fn table(db: &Db, name: String) -> Result<InspectedTable> {
             db_index: indexed_cols.contains(&cname),
             default,
             comments,
+            foreign_key,
             name: cname,
         });
     }

@@ -103,6 +103,36 @@ fn unique_name(table: &str, column: &str) -> String {
     format!("{table}_{column}_key")
 }
 
+/// The name of the foreign key constraint of `table.column`, as PostgreSQL
+/// names one itself.
+pub(crate) fn fk_name(table: &str, column: &str) -> String {
+    format!("{table}_{column}_fkey")
+}
+
+/// `ALTER TABLE "t" ADD CONSTRAINT "t_c_fkey" FOREIGN KEY ("c") REFERENCES
+/// "a" ("id") DEFERRABLE INITIALLY DEFERRED`, for a foreign key column:
+/// checked at commit, without an `ON DELETE` action (the ORM does
+/// `on_delete`), as Django creates it.
+pub(crate) fn add_foreign_key(table: &str, c: &ColumnState) -> Option<String> {
+    let r = c.references.as_ref()?;
+    Some(format!(
+        "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) {}",
+        ident(table),
+        ident(&fk_name(table, &c.name)),
+        ident(&c.name),
+        crate::backend::sqlite::schema::references_clause(r)
+    ))
+}
+
+/// The foreign key constraints of `table`'s columns.
+pub(crate) fn foreign_keys(table: &TableState) -> Vec<String> {
+    table
+        .columns
+        .iter()
+        .filter_map(|c| add_foreign_key(&table.name, c))
+        .collect()
+}
+
 /// The name of the range `CHECK` of `table.column`.
 fn check_name(table: &str, column: &str) -> String {
     format!("{table}_{column}_check")
@@ -183,13 +213,28 @@ fn column_in<'s>(state: &'s SchemaState, table: &str, column: &str) -> Result<&'
 
 /// The statements of `ops`, applied in order to `before`: one or more
 /// `ALTER TABLE`s each, never a rebuild.
+///
+/// The foreign key constraints of new tables and columns are added after a
+/// run of table creations, index creations and new columns, as Django
+/// does: tables may then point at each other in any order, and at
+/// themselves.
 pub(crate) fn statements(ops: &[Operation], before: &SchemaState) -> Result<Vec<String>> {
     let mut state = before.clone();
     let mut out = Vec::new();
+    let mut pending: Vec<String> = Vec::new();
     for op in ops {
+        match op {
+            Operation::CreateTable { table } => pending.extend(foreign_keys(table)),
+            Operation::AddColumn { table, column, .. } => {
+                pending.extend(add_foreign_key(table, column));
+            }
+            Operation::CreateIndex { .. } => {}
+            _ => out.append(&mut pending),
+        }
         out.extend(op_sql(op, &state)?);
         op.apply(&mut state)?;
     }
+    out.append(&mut pending);
     Ok(out)
 }
 
@@ -207,7 +252,24 @@ fn op_sql(op: &Operation, before: &SchemaState) -> Result<Vec<String>> {
             );
             out
         }
-        Operation::DropTable { table } => vec![format!("DROP TABLE {}", ident(table))],
+        Operation::DropTable { table } => {
+            // The foreign keys of other tables to it go first (their own
+            // migration drops or changes those columns).
+            let mut out = Vec::new();
+            for other in before.tables.values().filter(|t| &t.name != table) {
+                for c in &other.columns {
+                    if c.references.as_ref().is_some_and(|r| &r.table == table) {
+                        out.push(format!(
+                            "ALTER TABLE {} DROP CONSTRAINT {}",
+                            ident(&other.name),
+                            ident(&fk_name(&other.name, &c.name))
+                        ));
+                    }
+                }
+            }
+            out.push(format!("DROP TABLE {}", ident(table)));
+            out
+        }
         Operation::RenameTable { old, new } => {
             let mut out = vec![format!("{}RENAME TO {}", alter(old), ident(new))];
             for c in &table_in(before, old)?.columns {
@@ -305,6 +367,12 @@ fn rename_constraints(
             check_name(new_table, new_column),
         );
     }
+    if c.references.is_some() {
+        rename(
+            fk_name(old_table, old_column),
+            fk_name(new_table, new_column),
+        );
+    }
     out
 }
 
@@ -394,6 +462,13 @@ fn alter_column(
     let mut out = Vec::new();
     let type_changes = column_type(old) != column_type(new);
     let unique = |c: &ColumnState| c.unique && !c.primary_key;
+    let references_change = old.references != new.references;
+    if old.references.is_some() && references_change {
+        out.push(format!(
+            "ALTER TABLE {t} DROP CONSTRAINT {}",
+            ident(&fk_name(table, &old.name))
+        ));
+    }
     if unique(old) && !unique(new) {
         out.push(format!(
             "ALTER TABLE {t} DROP CONSTRAINT {}",
@@ -464,6 +539,9 @@ fn alter_column(
             ident(&unique_name(table, &new.name))
         ));
     }
+    if references_change {
+        out.extend(add_foreign_key(table, new));
+    }
     Ok(out)
 }
 
@@ -485,6 +563,7 @@ mod tests {
             max_length: None,
             max_digits: None,
             decimal_places: None,
+            references: None,
         }
     }
 

@@ -185,9 +185,9 @@ fn table(db: &Db, name: String, sql: &str) -> Result<InspectedTable> {
         "SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?1) ORDER BY cid",
         &name,
     )?;
-    let fks = query_strings::<3>(
+    let fks = query_strings::<4>(
         db,
-        "SELECT \"from\", \"table\", \"to\" FROM pragma_foreign_key_list(?1) ORDER BY id, seq",
+        "SELECT id, \"from\", \"table\", \"to\" FROM pragma_foreign_key_list(?1) ORDER BY id, seq",
         &name,
     )?;
     // Single-column indexes: unique ones make `unique`, others `db_index`.
@@ -236,19 +236,12 @@ fn table(db: &Db, name: String, sql: &str) -> Result<InspectedTable> {
             comments.extend(note.map(|n| format!("{n}.")));
             precision
         });
-        if let Some(fk) = fks
+        // A foreign key of this column alone (not part of one of several).
+        let foreign_key = fks
             .iter()
-            .find(|[from, _, _]| from.as_deref() == Some(cname.as_str()))
-        {
-            let [_, to_table, to_col] = fk;
-            comments.push(format!(
-                "Foreign key to {:?}, column {}.",
-                to_table.as_deref().unwrap_or("?"),
-                to_col
-                    .as_deref()
-                    .map_or_else(|| "its primary key".to_owned(), |c| format!("{c:?}"))
-            ));
-        }
+            .find(|[_, from, _, _]| from.as_deref() == Some(cname.as_str()))
+            .filter(|[id, ..]| fks.iter().filter(|[other, ..]| other == id).count() == 1)
+            .map(|[_, _, to_table, to_col]| (to_table.clone().unwrap_or_default(), to_col.clone()));
         if let Some(note) = note {
             comments.push(format!("Declared type {decl:?}: {note}."));
         }
@@ -269,6 +262,7 @@ fn table(db: &Db, name: String, sql: &str) -> Result<InspectedTable> {
             db_index: indexed_cols.contains(&cname),
             default,
             comments,
+            foreign_key,
             name: cname,
         });
     }

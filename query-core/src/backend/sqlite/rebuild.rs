@@ -296,14 +296,23 @@ fn column_constraints<'s>(def: &'s str, toks: &[Tok<'s>]) -> Vec<(String, &'s st
 }
 
 /// The column's definition after the change from `old` to `new`: written
-/// from the models (type, key, `NOT NULL`, `UNIQUE`, `DEFAULT` and the
-/// crate's own checks), keeping what the models don't say (`REFERENCES`,
-/// `COLLATE`, other `CHECK`s).
-fn altered_definition(table: &str, real: &str, new: &ColumnState) -> Result<String> {
+/// from the models (type, key, `NOT NULL`, `UNIQUE`, `DEFAULT`, the
+/// crate's own checks and a foreign key the record knows), keeping what the
+/// models don't say (`COLLATE`, other `CHECK`s, a `REFERENCES` the record
+/// does not know).
+fn altered_definition(
+    table: &str,
+    real: &str,
+    old: &ColumnState,
+    new: &ColumnState,
+) -> Result<String> {
     let toks = tokens(real)?;
     let mut out = column_sql(new);
+    // A foreign key the record knows is the models' to write (or drop).
+    let keep_references = old.references.is_none() && new.references.is_none();
     for (word, text) in column_constraints(real, &toks) {
         match word.as_str() {
+            "REFERENCES" if !keep_references => {}
             "REFERENCES" | "COLLATE" => {
                 out.push(' ');
                 out.push_str(text);
@@ -452,7 +461,7 @@ pub(crate) fn live_rebuild(conn: &Connection, plan: &RebuildPlan) -> Result<Vec<
                 }
                 dropped.push(column.clone());
             }
-            Operation::AlterColumn { new, .. } => {
+            Operation::AlterColumn { old, new, .. } => {
                 let k = find(&def.items, &new.name).ok_or_else(|| {
                     Error::Migration(format!("the table `{table}` has no column `{}`", new.name))
                 })?;
@@ -468,7 +477,7 @@ pub(crate) fn live_rebuild(conn: &Connection, plan: &RebuildPlan) -> Result<Vec<
                         new.name
                     )));
                 }
-                let text = altered_definition(table, &def.items[k].text, new)?;
+                let text = altered_definition(table, &def.items[k].text, old, new)?;
                 def.items[k].text = text;
             }
             _ => {
@@ -641,14 +650,15 @@ mod tests {
             max_length: Some(5),
             max_digits: None,
             decimal_places: None,
+            references: None,
         };
         let real = "\"artist_id\" integer NOT NULL CONSTRAINT fk REFERENCES \"artist\" (\"id\") ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED COLLATE NOCASE CHECK (length(\"artist_id\") <= 9) CHECK (artist_id <> '')";
         assert_eq!(
-            altered_definition("album", real, &new).unwrap(),
+            altered_definition("album", real, &new.clone(), &new).unwrap(),
             "\"artist_id\" TEXT NOT NULL UNIQUE CHECK (length(\"artist_id\") <= 5) CONSTRAINT fk REFERENCES \"artist\" (\"id\") ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED COLLATE NOCASE CHECK (artist_id <> '')"
         );
         new.max_length = None;
         let generated = "c integer GENERATED ALWAYS AS (a + 1)";
-        assert!(altered_definition("t", generated, &new).is_err());
+        assert!(altered_definition("t", generated, &new.clone(), &new).is_err());
     }
 }

@@ -5,7 +5,9 @@
 use std::fmt::Write as _;
 
 use crate::error::{Error, Result};
-use crate::schema::{ColumnState, IndexState, Literal, Operation, SchemaState, TableState};
+use crate::schema::{
+    ColumnState, IndexState, Literal, Operation, Reference, SchemaState, TableState,
+};
 use crate::value::SqlType;
 
 use crate::backend::schema::{ident, push_ident, text_literal};
@@ -68,6 +70,26 @@ fn column_definition(out: &mut String, c: &ColumnState) {
         out.push_str(" IN (0, 1))");
     }
     push_range_check(out, c);
+    push_references(out, c);
+}
+
+/// ` REFERENCES "t" ("id") DEFERRABLE INITIALLY DEFERRED` for a foreign
+/// key: checked at commit (when `PRAGMA foreign_keys` is on, as `Db`
+/// sets it), without an `ON DELETE` action, as Django writes it.
+fn push_references(out: &mut String, c: &ColumnState) {
+    if let Some(r) = &c.references {
+        out.push(' ');
+        out.push_str(&references_clause(r));
+    }
+}
+
+/// `REFERENCES "t" ("id") DEFERRABLE INITIALLY DEFERRED`.
+pub(crate) fn references_clause(r: &Reference) -> String {
+    format!(
+        "REFERENCES {} ({}) DEFERRABLE INITIALLY DEFERRED",
+        ident(&r.table),
+        ident(&r.column)
+    )
 }
 
 /// The column's definition, alone.
@@ -152,16 +174,20 @@ fn needs_rebuild(op: &Operation, before: &SchemaState) -> bool {
     match op {
         // ALTER TABLE ADD COLUMN can't add a key or a UNIQUE column, nor
         // a NOT NULL one without a default.
+        // Nor a foreign key with a default other than NULL.
         Operation::AddColumn { column, fill, .. } => {
             fill.is_some()
                 || column.primary_key
                 || column.unique
                 || (!column.nullable && column.default.is_none())
+                || (column.references.is_some() && column.default.is_some())
         }
-        // ALTER TABLE DROP COLUMN can't drop a key, a UNIQUE or an indexed column.
+        // ALTER TABLE DROP COLUMN can't drop a key, a UNIQUE, a foreign
+        // key or an indexed column.
         Operation::RemoveColumn { table, column } => match before.tables.get(table) {
             Some(t) => {
-                t.column(column).is_none_or(|c| c.primary_key || c.unique)
+                t.column(column)
+                    .is_none_or(|c| c.primary_key || c.unique || c.references.is_some())
                     || t.indexes.values().any(|i| i.columns.contains(column))
             }
             None => true,
