@@ -85,6 +85,23 @@ pub struct Customer {
     pub support_rep: Option<ForeignKey<Employee>>,
 }
 
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Playlist {
+    pub id: i64,
+    pub name: String,
+}
+
+/// Chinook's join table; nothing points at it, so a cascade deletes its
+/// rows by their foreign key, without reading them (Django's fast delete).
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct PlaylistTrack {
+    pub id: i64,
+    #[field(on_delete = Cascade)]
+    pub playlist: ForeignKey<Playlist>,
+    #[field(on_delete = Cascade)]
+    pub track: ForeignKey<Track>,
+}
+
 /// A cascading self reference (a playlist folder inside another).
 #[derive(Model, Debug, Clone, PartialEq)]
 pub struct Folder {
@@ -106,13 +123,106 @@ fn tables(db: &Db) -> Result<()> {
     db.create_table::<Employee>()?;
     db.create_table::<Customer>()?;
     db.create_table::<Folder>()?;
+    db.create_table::<Playlist>()?;
+    db.create_table::<PlaylistTrack>()?;
     Ok(())
 }
 
-/// Every test: on each backend, with the tables created.
+/// The test models, each after the models it points at.
+fn metas() -> [&'static query::ModelMeta; 12] {
+    [
+        Artist::META,
+        Album::META,
+        MediaType::META,
+        Genre::META,
+        Track::META,
+        Invoice::META,
+        InvoiceLine::META,
+        Employee::META,
+        Customer::META,
+        Folder::META,
+        Playlist::META,
+        PlaylistTrack::META,
+    ]
+}
+
+/// Adds the foreign key constraints Django creates (`REFERENCES ..
+/// DEFERRABLE INITIALLY DEFERRED`) to the empty tables, whether or not
+/// `create_table` wrote them: on PostgreSQL with `ALTER TABLE`, on SQLite
+/// by writing each table again with the clause after the column.
+fn constrain(db: &Db) -> Result<()> {
+    for meta in metas() {
+        let mut ddl = match db.backend() {
+            Backend::Sqlite => {
+                let rows = db.query(
+                    "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
+                    &[Value::Text(meta.table.into())],
+                )?;
+                match rows.first().and_then(|r| r.first()) {
+                    Some(Value::Text(sql)) => Some(sql.clone()),
+                    other => panic!("no table {}: {other:?}", meta.table),
+                }
+            }
+            _ => None,
+        };
+        for f in meta.fields {
+            let Some(fk) = f.foreign_key else { continue };
+            let to = (fk.to)();
+            let references = format!(
+                " REFERENCES \"{}\" (\"{}\") DEFERRABLE INITIALLY DEFERRED",
+                to.table,
+                to.pk_field().column
+            );
+            match &mut ddl {
+                Some(sql) => {
+                    // After the column's definition: at the next comma or
+                    // closing parenthesis outside parentheses.
+                    let name = format!("\"{}\" ", f.column);
+                    let start = sql.find(&name).expect("the column is in the DDL");
+                    let mut depth = 0;
+                    let mut end = sql.len() - 1;
+                    for (i, ch) in sql[start..].char_indices() {
+                        match ch {
+                            '(' => depth += 1,
+                            ')' if depth == 0 => {
+                                end = start + i;
+                                break;
+                            }
+                            ')' => depth -= 1,
+                            ',' if depth == 0 => {
+                                end = start + i;
+                                break;
+                            }
+                            _ => {}
+                        }
+                    }
+                    sql.insert_str(end, &references);
+                }
+                None => db.execute_batch(&format!(
+                    "ALTER TABLE \"{}\" ADD FOREIGN KEY (\"{}\"){references}",
+                    meta.table, f.column
+                ))?,
+            }
+        }
+        if let Some(sql) = ddl {
+            db.execute_batch(&format!("DROP TABLE \"{}\"; {sql}", meta.table))?;
+        }
+    }
+    Ok(())
+}
+
+/// Every test: on each backend, with the tables created; then again on
+/// each backend with the database's foreign key constraints (the safety
+/// net), which must change nothing but `DoNothing`'s outcome.
 fn each(test: impl Fn(&Db) -> Result<()>) -> Result<()> {
     each_empty_db(|db| {
         tables(db)?;
+        test(db)
+    })?;
+    each_empty_db(|db| {
+        eprintln!("with the database's foreign key constraints:");
+        tables(db)?;
+        constrain(db)?;
         test(db)
     })
 }
@@ -140,6 +250,8 @@ fn snapshot(db: &Db) -> Result<Vec<(&'static str, i64)>> {
         "employee",
         "customer",
         "folder",
+        "playlist",
+        "playlist_track",
     ] {
         out.push((table, rows(db, table)?));
     }
@@ -215,6 +327,19 @@ fn employee(db: &Db, name: &str, boss: Option<&Employee>) -> Result<Employee> {
     )
 }
 
+/// Whether the database has foreign key constraints on `table`.
+fn has_foreign_keys(db: &Db, table: &str) -> Result<bool> {
+    let sql = match db.backend() {
+        Backend::Sqlite => format!("SELECT COUNT(*) FROM pragma_foreign_key_list('{table}')"),
+        _ => format!(
+            "SELECT COUNT(*) FROM information_schema.table_constraints \
+             WHERE constraint_type = 'FOREIGN KEY' AND table_schema = current_schema() \
+             AND table_name = '{table}'"
+        ),
+    };
+    Ok(ints(db, &sql)? != [Some(0)])
+}
+
 /// `db.queries_run()` of `f`, and its result.
 fn counted<T>(db: &Db, f: impl FnOnce() -> Result<T>) -> Result<(T, u64)> {
     let before = db.queries_run();
@@ -253,6 +378,50 @@ fn a_cascade_deletes_albums_and_their_tracks_and_counts_them_all() -> Result<()>
         // A query set: the same total.
         assert_eq!(Artist::objects().delete(db)?, 3);
         assert_eq!(snapshot(db)?.iter().map(|(_, n)| n).sum::<i64>(), 1);
+        Ok(())
+    })
+}
+
+#[test]
+fn a_cascade_to_a_join_table_deletes_by_the_foreign_key() -> Result<()> {
+    each(|db| {
+        let mp3 = media_type(db, "MPEG audio file")?;
+        let acdc = artist(db, "AC/DC")?;
+        let a = album(db, "Let There Be Rock", &acdc)?;
+        let go_down = track(db, "Go Down", &a, &mp3)?;
+        let dog = track(db, "Dog Eat Dog", &a, &mp3)?;
+        let playlist = |name: &str| {
+            Playlist::objects().create(
+                db,
+                Playlist {
+                    id: 0,
+                    name: name.into(),
+                },
+            )
+        };
+        let music = playlist("Music")?;
+        let rock = playlist("Rock")?;
+        for (p, t) in [(&music, &go_down), (&music, &dog), (&rock, &go_down)] {
+            PlaylistTrack::objects().create(
+                db,
+                PlaylistTrack {
+                    id: 0,
+                    playlist: p.into(),
+                    track: t.into(),
+                },
+            )?;
+        }
+        // BEGIN, DELETE FROM playlist_track WHERE playlist_id IN (..),
+        // DELETE FROM playlist WHERE id IN (..), COMMIT.
+        let (n, statements) = counted(db, || music.delete(db))?;
+        assert_eq!((n, statements), (3, 4));
+        assert_eq!(
+            ints(db, "SELECT track_id FROM playlist_track")?,
+            [Some(go_down.id)]
+        );
+        assert_eq!(go_down.delete(db)?, 2);
+        assert_eq!(rows(db, "playlist_track")?, 0);
+        assert_eq!(rows(db, "playlist")?, 1);
         Ok(())
     })
 }
@@ -555,8 +724,10 @@ fn do_nothing_leaves_it_to_the_database() -> Result<()> {
         // Only a DoNothing key points at Invoice: one DELETE, as without
         // relations. With the database's foreign key constraint it refuses
         // (and nothing is deleted); without one the line is left dangling.
+        let constrained = has_foreign_keys(db, "invoice_line")?;
         let (outcome, statements) = counted(db, || Ok(invoice.delete(db)))?;
         assert_eq!(statements, 1);
+        assert_eq!(outcome.is_err(), constrained, "{outcome:?}");
         match outcome {
             Ok(n) => {
                 assert_eq!(n, 1);
@@ -639,10 +810,11 @@ fn deleting_many_rows_runs_as_many_statements_as_deleting_few() -> Result<()> {
             assert_eq!(deleted, n * 4, "{n} albums and their {} tracks", n * 3);
             counts.push(statements);
         }
-        // BEGIN, the albums' keys, the tracks' keys (their own dependents:
-        // invoice lines, Protect), the invoice lines that protect them,
-        // DELETE tracks, DELETE albums, COMMIT.
-        assert_eq!(counts, [7, 7]);
+        // BEGIN, the albums' keys, the tracks' keys (they have dependents
+        // of their own), the invoice lines that protect them, DELETE
+        // their playlist entries (by track_id), DELETE tracks, DELETE
+        // albums, COMMIT.
+        assert_eq!(counts, [8, 8]);
         assert_eq!(ints(db, "SELECT id FROM album")?, [Some(keep.id)]);
         assert_eq!(rows(db, "track")?, 1);
 
@@ -651,9 +823,10 @@ fn deleting_many_rows_runs_as_many_statements_as_deleting_few() -> Result<()> {
         albums_with_tracks(db, &acdc, &mp3, 1_000)?;
         let (deleted, statements) = counted(db, || acdc.delete(db))?;
         assert_eq!(deleted, 1 + 1_001 + 3_001);
-        // BEGIN, the albums' keys, the tracks' keys, the tracks restricting
-        // the artist (composer), the invoice lines, DELETE x3, COMMIT.
-        assert_eq!(statements, 9);
+        // BEGIN, the albums' keys, the tracks restricting the artist
+        // (composer), the tracks' keys, the invoice lines, DELETE x4
+        // (playlist entries, tracks, albums, the artist), COMMIT.
+        assert_eq!(statements, 10);
         assert_eq!(snapshot(db)?.iter().map(|(_, n)| n).sum::<i64>(), 1);
         Ok(())
     })
