@@ -475,3 +475,47 @@ fn describe(fields: &[(String, usize)]) -> String {
     }
     out
 }
+
+#[cfg(all(test, feature = "sqlite"))]
+mod tests {
+    use super::*;
+    use crate::value::SqlType;
+
+    static FIELDS: [FieldMeta; 1] =
+        [FieldMeta::new("id", "id", SqlType::I64, false).primary_key(true)];
+    static ROW: ModelMeta = ModelMeta::new("Row", "row", &FIELDS, 0);
+
+    #[test]
+    fn long_key_lists_go_by_batches_and_the_total_adds_them_up() -> Result<()> {
+        let db = Db::open_in_memory()?;
+        db.execute_batch(
+            "CREATE TABLE row (id INTEGER PRIMARY KEY); \
+             INSERT INTO row (id) VALUES (1), (2), (3), (4), (5), (6)",
+        )?;
+        let mut collector = Collector::new(&db);
+        collector.batch = 2;
+        let before = db.queries_run();
+        // Key 9 is not there; 3 comes twice and counts once.
+        let keys = [1, 2, 3, 3, 4, 9].map(Value::Integer).to_vec();
+        assert_eq!(collector.delete(&ROW, keys)?, 4);
+        // Five distinct keys by twos: three DELETEs.
+        assert_eq!(db.queries_run() - before, 3);
+        assert_eq!(
+            db.query("SELECT id FROM row", &[])?,
+            [[Value::Integer(5)], [Value::Integer(6)]]
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn refusals_name_each_field_with_its_rows() {
+        let fields = [
+            ("'Track.media_type'".to_owned(), 2),
+            ("'InvoiceLine.track'".to_owned(), 1),
+        ];
+        assert_eq!(
+            describe(&fields),
+            "'Track.media_type' (2 rows), 'InvoiceLine.track' (1 row)"
+        );
+    }
+}
