@@ -21,7 +21,7 @@ use crate::write::{Sql, Writer};
 const GET_LIMIT: usize = 21;
 
 /// A written statement, in the `Db`'s reusable buffer.
-struct Written<'a, 'db> {
+pub(crate) struct Written<'a, 'db> {
     sql: Sql<'a>,
     db: &'db Db,
 }
@@ -41,7 +41,7 @@ impl Drop for Written<'_, '_> {
 }
 
 /// Writes a statement with the `Db`'s writer.
-fn write<'a, 'db>(
+pub(crate) fn write<'a, 'db>(
     db: &'db Db,
     model: Option<ModelRef>,
     f: impl FnOnce(&dyn Writer, &mut Sql<'a>),
@@ -241,7 +241,35 @@ pub(crate) fn update<M: Model>(
     db.execute_params(&w.text, &w.params)
 }
 
+/// `QuerySet::delete`. A model that no foreign key points at (but with
+/// `DoNothing`) is one `DELETE` of the filter (or the slice's keys);
+/// otherwise, inside one transaction, the keys are read and the
+/// [`Collector`](crate::delete::Collector) applies each key's `on_delete`.
 pub(crate) fn delete<M: Model>(db: &Db, q: &Select<'_>) -> Result<usize> {
+    if crate::delete::needs_collector(M::META) {
+        return db.atomic(|db| {
+            let keys = Select {
+                columns: SelectColumns::Exprs(Cow::Owned(vec![Expr::Column(
+                    model_ref::<M>().pk_column(),
+                )])),
+                // The order matters to a slice only.
+                order: if q.is_sliced() {
+                    q.order.clone()
+                } else {
+                    Cow::Borrowed(&[])
+                },
+                ..q.clone()
+            };
+            let w = write(db, Some(model_ref::<M>()), |w, sql| w.select(sql, &keys));
+            let mut found = Vec::new();
+            db.query_params(&w.text, &w.params, &mut |row| {
+                found.push(row.value(0)?);
+                Ok(true)
+            })?;
+            drop(w);
+            crate::delete::Collector::new(db).delete(M::META, found)
+        });
+    }
     let delete = Delete {
         table: M::META.table,
         target: target::<M>(q),
@@ -529,10 +557,17 @@ pub(crate) fn save<M: Model>(db: &Db, obj: &mut M) -> Result<()> {
     Ok(())
 }
 
+/// `Model::delete`: one `DELETE` by key when no foreign key points at the
+/// model (but with `DoNothing`); otherwise the
+/// [`Collector`](crate::delete::Collector), inside one transaction.
 pub(crate) fn delete_instance<M: Model>(db: &Db, obj: &M) -> Result<usize> {
     let meta = M::META;
     if meta.pk_field().auto && obj.pk_is_unset() {
         return Err(Error::NotSaved { model: meta.name });
+    }
+    if crate::delete::needs_collector(meta) {
+        return db
+            .atomic(|db| crate::delete::Collector::new(db).delete(meta, vec![obj.pk_value()]));
     }
     db.execute_params(delete_by_pk_sql::<M>(db), &[Cow::Owned(obj.pk_value())])
 }

@@ -19,6 +19,7 @@
 
 mod backend;
 mod db;
+mod delete;
 mod error;
 mod exec;
 mod meta;

@@ -51,9 +51,12 @@ pub trait Model: Sized + 'static {
         crate::exec::save(db, self)
     }
 
-    /// Deletes this instance's row by primary key; returns the number of rows
-    /// deleted (0 or 1). An instance whose automatic key is still 0 was never
-    /// saved: that is `Error::NotSaved`.
+    /// Deletes this instance's row by primary key, with what the foreign
+    /// keys pointing at it say (`on_delete`: cascades, `SET NULL`, or
+    /// [`Error::Protected`] / [`Error::Restricted`] and nothing deleted), in
+    /// one transaction; returns the number of rows deleted, cascades
+    /// included (Django's total; 0 when the row was gone). An instance whose
+    /// automatic key is still 0 was never saved: that is `Error::NotSaved`.
     fn delete(&self, db: &Db) -> Result<usize> {
         crate::exec::delete_instance(db, self)
     }

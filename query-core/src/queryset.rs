@@ -330,10 +330,19 @@ impl<M: Model> QuerySet<M> {
         exec::update(db, &self.query(), list)
     }
 
-    /// Deletes every matching row; returns how many were deleted.
+    /// Deletes every matching row, with what the foreign keys pointing at
+    /// them say (`on_delete`: cascades, `SET NULL`, or
+    /// [`Error::Protected`](crate::Error::Protected) /
+    /// [`Error::Restricted`](crate::Error::Restricted) and nothing deleted);
+    /// returns the number of rows deleted, cascades included (Django's
+    /// total).
     ///
-    /// SQL: `DELETE FROM "t" [WHERE ...]`; of a sliced query set,
-    /// `WHERE "pk" IN (SELECT "pk" ... LIMIT n OFFSET m)`.
+    /// SQL, when no foreign key points at the model: `DELETE FROM "t"
+    /// [WHERE ...]`; of a sliced query set, `WHERE "pk" IN (SELECT "pk" ...
+    /// LIMIT n OFFSET m)`. Otherwise, in one transaction: `SELECT "pk" ...`,
+    /// then per model reached a few statements on key lists (`SELECT "pk"
+    /// FROM "child" WHERE "fk" IN (..)`, `UPDATE .. SET "fk" = NULL`,
+    /// `DELETE .. WHERE "pk" IN (..)`), whatever the number of rows.
     pub fn delete(&self, db: &Db) -> Result<usize> {
         exec::delete::<M>(db, &self.query())
     }
