@@ -681,7 +681,12 @@ pub(crate) trait Writer: Sync {
         } else {
             "SELECT "
         });
-        out.scopes.push(scope);
+        // A statement without joins needs no scope (its columns are
+        // qualified by their own table): no allocation for the common case.
+        let scoped = !scope.joins.is_empty();
+        if scoped {
+            out.scopes.push(scope);
+        }
         match &s.columns {
             SelectColumns::Model(m) => out.push(select_list(*m)),
             SelectColumns::One => out.push("1"),
@@ -739,7 +744,9 @@ pub(crate) trait Writer: Sync {
         }
         self.order_by(out, &s.order);
         self.limit_offset(out, s.limit, (s.offset > 0).then_some(s.offset));
-        out.scopes.pop();
+        if scoped {
+            out.scopes.pop();
+        }
     }
 
     /// The `WHERE` of an `UPDATE` or `DELETE`.
