@@ -98,8 +98,11 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
                         many_to_many.push(quote! {
                             #p::ManyToManyMeta::through(#field_name, #to, #through_fn)
                         });
+                        // Every token on the attribute, so that the
+                        // evaluation error points there.
+                        let ps = quote_spanned!(*span=> ::query::__private);
                         let rel = quote_spanned! {*span=>
-                            #p::RelMeta::many_to_many_through(
+                            #ps::RelMeta::many_to_many_through(
                                 <Self as ::query::Model>::META,
                                 #field_name,
                                 <#target as ::query::Model>::META,
@@ -145,12 +148,20 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
                     },
                 )
             };
+            // A wrong `through` model is reported on the attribute.
+            let rel_span = f
+                .through
+                .as_ref()
+                .map_or_else(proc_macro2::Span::call_site, |l| l.span());
+            let rel_const = quote_spanned! {rel_span=>
+                const REL: &'static #p::RelMeta = &#rel;
+            };
             relations.push(quote! {
                 impl #p::Relation<#i> for #name {
                     type Target = #target;
                     type Null = #p::Null;
                     type Card = #p::ToMany;
-                    const REL: &'static #p::RelMeta = &#rel;
+                    #rel_const
                 }
                 #check
             });
