@@ -3056,3 +3056,98 @@ mod inspected_fk {
         pub spare: OneToOne<Maker>,
     }
 }
+
+// ---------------------------------------------------------------- many-to-many
+
+mod m2m_v1 {
+    use query::prelude::*;
+
+    #[derive(Model, Debug, Clone)]
+    pub struct M2mSong {
+        pub id: i64,
+        pub title: String,
+    }
+
+    #[derive(Model, Debug, Clone)]
+    #[allow(dead_code)]
+    pub struct M2mList {
+        pub id: i64,
+        pub name: String,
+        pub songs: ManyToMany<M2mSong>,
+    }
+}
+
+mod m2m_v2 {
+    use query::prelude::*;
+
+    #[derive(Model, Debug, Clone)]
+    pub struct M2mSong {
+        pub id: i64,
+        pub title: String,
+    }
+
+    #[derive(Model, Debug, Clone)]
+    pub struct M2mList {
+        pub id: i64,
+        pub name: String,
+    }
+}
+
+#[test]
+fn makemigrations_creates_and_drops_the_table_of_pairs_on_each_backend() {
+    common::each_empty_db(|db| {
+        let dir = tmpdir(&format!("m2m-{:?}", db.backend()));
+        let first = step(
+            db,
+            &dir,
+            &[m2m_v1::M2mSong::META, m2m_v1::M2mList::META],
+            DiffOptions::default(),
+        );
+        let text = std::fs::read_to_string(dir.join(format!("{first}.sql"))).unwrap();
+        assert!(
+            text.contains("-- @op create_table \"m2m_list_songs\""),
+            "{text}"
+        );
+        assert_eq!(
+            common::column_names(db, "m2m_list_songs"),
+            ["id", "m2m_list_id", "m2m_song_id"]
+        );
+        // The pair is unique and each key references its table.
+        db.execute("INSERT INTO m2m_song (title) VALUES ('a')", &[])?;
+        db.execute("INSERT INTO m2m_list (name) VALUES ('l')", &[])?;
+        let pair = "INSERT INTO m2m_list_songs (m2m_list_id, m2m_song_id) VALUES (1, 1)";
+        db.execute(pair, &[])?;
+        assert!(matches!(
+            db.execute(pair, &[]).unwrap_err(),
+            Error::Integrity { .. }
+        ));
+        let dangling = db.atomic(|db| {
+            db.execute(
+                "INSERT INTO m2m_list_songs (m2m_list_id, m2m_song_id) VALUES (1, 99)",
+                &[],
+            )
+        });
+        assert!(
+            matches!(dangling, Err(Error::Integrity { .. })),
+            "{dangling:?}"
+        );
+        // The same state as create_table's.
+        let models = [m2m_v1::M2mSong::META, m2m_v1::M2mList::META];
+        let state = query::migrations::SchemaState::from_models(&models)?;
+        assert!(state.tables.contains_key("m2m_list_songs"));
+
+        step(
+            db,
+            &dir,
+            &[m2m_v2::M2mSong::META, m2m_v2::M2mList::META],
+            DiffOptions {
+                allow_drop: true,
+                ..DiffOptions::default()
+            },
+        );
+        assert!(common::column_names(db, "m2m_list_songs").is_empty());
+        assert_eq!(common::column_names(db, "m2m_list"), ["id", "name"]);
+        Ok(())
+    })
+    .unwrap();
+}

@@ -58,14 +58,13 @@ fn tables(db: &Db) -> Result<()> {
     db.create_table::<Artist>()?;
     db.create_table::<Album>()?;
     db.create_table::<Track>()?;
+    // With its automatic table of pairs, `playlist_tracks`.
     db.create_table::<Playlist>()?;
-    let key = match db.backend() {
-        Backend::Sqlite => "integer PRIMARY KEY",
-        _ => "bigserial PRIMARY KEY",
-    };
-    db.execute_batch(&format!(
-        "CREATE TABLE IF NOT EXISTS playlist_tracks (id {key}, playlist_id bigint NOT NULL, track_id bigint NOT NULL)"
-    ))?;
+    // Many-to-many relations through models of their own.
+    db.create_table::<Mix>()?;
+    db.create_table::<MixTrack>()?;
+    db.create_table::<Tag>()?;
+    db.create_table::<TagTrack>()?;
     db.create_table::<Employee>()?;
     db.create_table::<Profile>()?;
     Ok(())
@@ -467,7 +466,9 @@ fn update_delete_count_and_slices_honour_paths() -> Result<()> {
         );
         assert_eq!(acdc.update(db, milliseconds.set(1))?, 3);
         assert_eq!(Track::objects().filter(milliseconds.eq(1)).count(db)?, 3);
-        assert_eq!(acdc.delete(db)?, 3);
+        // Go Down's pair in the Rock playlist goes too, counted as Django
+        // counts it.
+        assert_eq!(acdc.delete(db)?, 4);
         assert_eq!(Track::objects().count(db)?, 3);
         Ok(())
     })
@@ -626,6 +627,323 @@ fn create_table_before_its_target_is_an_error_that_says_so() -> Result<()> {
         );
         db.create_table::<Vinyl>()?;
         db.create_table::<Sleeve>()?;
+        Ok(())
+    })
+}
+
+// ---- many-to-many
+
+/// A mix of tracks, each at a position: a `through` model with a field of
+/// its own.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Mix {
+    pub id: i64,
+    pub name: String,
+    #[field(through = "MixTrack")]
+    pub tracks: ManyToMany<Track>,
+}
+
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct MixTrack {
+    pub id: i64,
+    #[field(on_delete = Cascade)]
+    pub mix: ForeignKey<Mix>,
+    #[field(on_delete = Cascade)]
+    pub track: ForeignKey<Track>,
+    pub position: i64,
+}
+
+/// A `through` model with nothing but the two keys (and a defaulted
+/// field): `add` and `set` can fill its rows.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Tag {
+    pub id: i64,
+    pub name: String,
+    #[field(through = "TagTrack")]
+    pub tracks: ManyToMany<Track>,
+}
+
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct TagTrack {
+    pub id: i64,
+    #[field(on_delete = Cascade)]
+    pub tag: ForeignKey<Tag>,
+    #[field(on_delete = Cascade)]
+    pub track: ForeignKey<Track>,
+    #[field(default = 1)]
+    pub weight: i64,
+}
+
+/// The pairs of `playlist_tracks`, as (playlist, track) names, sorted.
+fn pairs(db: &Db) -> Result<Vec<(String, String)>> {
+    let rows = db.query(
+        "SELECT p.name, t.name FROM playlist_tracks pt JOIN playlist p ON p.id = pt.playlist_id \
+         JOIN track t ON t.id = pt.track_id ORDER BY p.name, t.name",
+        &[],
+    )?;
+    Ok(rows
+        .into_iter()
+        .map(|r| match (&r[0], &r[1]) {
+            (Value::Text(p), Value::Text(t)) => (p.clone(), t.clone()),
+            other => panic!("unexpected row {other:?}"),
+        })
+        .collect())
+}
+
+fn pair(p: &str, t: &str) -> (String, String) {
+    (p.to_owned(), t.to_owned())
+}
+
+fn tracks_named(db: &Db, names: &[&str]) -> Result<Vec<Track>> {
+    names
+        .iter()
+        .map(|n| Track::objects().filter(track::name.eq(*n)).get(db))
+        .collect()
+}
+
+fn new_playlist(db: &Db, name: &str) -> Result<Playlist> {
+    Playlist::objects().create(
+        db,
+        Playlist {
+            id: 0,
+            name: name.into(),
+            tracks: ManyToMany::default(),
+        },
+    )
+}
+
+#[test]
+fn the_automatic_table_of_pairs_has_two_references_and_a_unique_pair() -> Result<()> {
+    each_empty_db(|db| {
+        tables(db)?;
+        let fks = match db.backend() {
+            Backend::Sqlite => db.query(
+                "SELECT \"from\" || ' -> ' || \"table\" || '.' || \"to\" FROM pragma_foreign_key_list('playlist_tracks') ORDER BY \"from\"",
+                &[],
+            )?,
+            _ => db.query(
+                "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'playlist_tracks'::regclass AND contype = 'f' ORDER BY 1",
+                &[],
+            )?,
+        };
+        let expected: Vec<Vec<Value>> = match db.backend() {
+            Backend::Sqlite => ["playlist_id -> playlist.id", "track_id -> track.id"]
+                .map(|t| vec![Value::Text(t.into())])
+                .into(),
+            _ => [
+                "FOREIGN KEY (playlist_id) REFERENCES playlist(id) DEFERRABLE INITIALLY DEFERRED",
+                "FOREIGN KEY (track_id) REFERENCES track(id) DEFERRABLE INITIALLY DEFERRED",
+            ]
+            .map(|t| vec![Value::Text(t.into())])
+            .into(),
+        };
+        assert_eq!(fks, expected);
+        assert_eq!(
+            column_names(db, "playlist_tracks"),
+            ["id", "playlist_id", "track_id"]
+        );
+        assert_eq!(
+            fk_indexes(db, "playlist_tracks", "track_id")?,
+            [[Value::Text("playlist_tracks_track_id_idx".into())]]
+        );
+        // The pair is unique.
+        let rock = new_playlist(db, "Rock")?;
+        Track::objects().create(db, track("Go Down", 1, None))?;
+        let insert = "INSERT INTO playlist_tracks (playlist_id, track_id) VALUES ($1, $2)";
+        let args = [Value::Integer(rock.id), Value::Integer(1)];
+        db.execute(insert, &args)?;
+        let err = db.execute(insert, &args).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Integrity {
+                    kind: query::ConstraintKind::Unique,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        Ok(())
+    })
+}
+
+#[test]
+fn add_remove_clear_and_set_write_the_pairs() -> Result<()> {
+    each_empty_db(|db| {
+        chinook(db)?;
+        let rock = Playlist::objects()
+            .filter(playlist::name.eq("Rock"))
+            .get(db)?;
+        let chill = new_playlist(db, "Chill")?;
+        let [go_down, rosie, thunder, dog, stairway, loose]: [Track; 6] = tracks_named(
+            db,
+            &[
+                "Go Down",
+                "Whole Lotta Rosie",
+                "Thunderstruck",
+                "Black Dog",
+                "Stairway To Heaven",
+                "Loose",
+            ],
+        )?
+        .try_into()
+        .expect("six tracks");
+        assert_eq!(
+            pairs(db)?,
+            [pair("Rock", "Black Dog"), pair("Rock", "Go Down")]
+        );
+
+        // add: one statement; pairs that exist already are ignored.
+        let before = db.queries_run();
+        playlist::tracks.add(db, &rock, [&go_down, &rosie, &rosie, &thunder])?;
+        assert_eq!(db.queries_run() - before, 1);
+        assert_eq!(
+            pairs(db)?,
+            [
+                pair("Rock", "Black Dog"),
+                pair("Rock", "Go Down"),
+                pair("Rock", "Thunderstruck"),
+                pair("Rock", "Whole Lotta Rosie"),
+            ]
+        );
+        // Many at once: still one statement (the keys as one parameter).
+        let many: Vec<Track> = (0..40)
+            .map(|i| Track::objects().create(db, track(&format!("t{i:02}"), i, None)))
+            .collect::<Result<_>>()?;
+        let before = db.queries_run();
+        playlist::tracks.add(db, &chill, &many)?;
+        playlist::tracks.remove(db, &chill, &many[..30])?;
+        assert_eq!(db.queries_run() - before, 2);
+        assert_eq!(raw_count(db, "playlist_tracks"), 4 + 10, "ten pairs left");
+        playlist::tracks.clear(db, &chill)?;
+        assert_eq!(raw_count(db, "playlist_tracks"), 4);
+
+        // remove: only the pairs; the tracks stay.
+        playlist::tracks.remove(db, &rock, [&rosie, &loose])?;
+        assert_eq!(raw_count(db, "playlist_tracks"), 3);
+        assert_eq!(Track::objects().count(db)?, 46);
+
+        // set: the difference, in one transaction.
+        playlist::tracks.set(db, &rock, [&dog, &stairway, &loose])?;
+        assert_eq!(
+            pairs(db)?,
+            [
+                pair("Rock", "Black Dog"),
+                pair("Rock", "Loose"),
+                pair("Rock", "Stairway To Heaven"),
+            ]
+        );
+        playlist::tracks.set(db, &rock, &[] as &[Track])?;
+        assert!(pairs(db)?.is_empty());
+
+        // clear
+        playlist::tracks.add(db, &rock, [&go_down, &dog])?;
+        playlist::tracks.add(db, &chill, [&go_down])?;
+        playlist::tracks.clear(db, &rock)?;
+        assert_eq!(pairs(db)?, [pair("Chill", "Go Down")]);
+
+        // An unsaved row is refused before anything is written.
+        let unsaved = track("New", 1, None);
+        let err = playlist::tracks.add(db, &chill, [&unsaved]).unwrap_err();
+        assert!(matches!(err, Error::Relation(_)), "{err}");
+        assert_eq!(raw_count(db, "playlist_tracks"), 1);
+        Ok(())
+    })
+}
+
+#[test]
+fn deleting_either_side_deletes_its_pairs_counted_as_django_does() -> Result<()> {
+    each_empty_db(|db| {
+        chinook(db)?;
+        let rock = Playlist::objects()
+            .filter(playlist::name.eq("Rock"))
+            .get(db)?;
+        let chill = new_playlist(db, "Chill")?;
+        let all = Track::objects().all(db)?;
+        playlist::tracks.add(db, &chill, &all)?;
+        assert_eq!(raw_count(db, "playlist_tracks"), 8);
+        // The playlist and its two pairs (Django: {Playlist: 1, Playlist_tracks: 2}).
+        assert_eq!(rock.delete(db)?, 3);
+        assert_eq!(pairs(db)?.len(), 6);
+        // A track and its one pair.
+        let loose = Track::objects().filter(track::name.eq("Loose")).get(db)?;
+        assert_eq!(loose.delete(db)?, 2);
+        // A query set of playlists.
+        assert_eq!(Playlist::objects().delete(db)?, 6);
+        assert_eq!(raw_count(db, "playlist_tracks"), 0);
+        assert_eq!(Track::objects().count(db)?, 5);
+        Ok(())
+    })
+}
+
+#[test]
+fn a_through_model_is_read_through_and_written_as_far_as_it_can_be() -> Result<()> {
+    each_empty_db(|db| {
+        chinook(db)?;
+        let mix = Mix::objects().create(
+            db,
+            Mix {
+                id: 0,
+                name: "Party".into(),
+                tracks: ManyToMany::default(),
+            },
+        )?;
+        let [go_down, dog]: [Track; 2] = tracks_named(db, &["Go Down", "Black Dog"])?
+            .try_into()
+            .expect("two tracks");
+        for (position, t) in [(1, &dog), (2, &go_down)] {
+            MixTrack::objects().create(
+                db,
+                MixTrack {
+                    id: 0,
+                    mix: ForeignKey::from(&mix),
+                    track: ForeignKey::from(t),
+                    position,
+                },
+            )?;
+        }
+        // Reading paths go through `mix_track`'s table and columns.
+        let q = Mix::objects().filter(mix::tracks.album().title().eq("IV"));
+        assert_eq!(q.all(db)?.len(), 1);
+        let sql = q.to_sql().0;
+        assert!(sql.contains("\"mix_track\""), "{sql}");
+        assert_eq!(
+            Mix::objects()
+                .filter(mix::tracks.name().eq("Loose"))
+                .count(db)?,
+            0
+        );
+        // `add` and `set` can't fill `position`: refused, nothing written.
+        let err = mix::tracks.add(db, &mix, [&dog]).unwrap_err();
+        assert!(
+            matches!(&err, Error::Relation(m) if m.contains("position")),
+            "{err}"
+        );
+        assert!(mix::tracks.set(db, &mix, [&dog]).is_err());
+        assert_eq!(raw_count(db, "mix_track"), 2);
+        // `remove` and `clear` delete rows of the through model.
+        mix::tracks.remove(db, &mix, [&dog])?;
+        assert_eq!(raw_count(db, "mix_track"), 1);
+        mix::tracks.clear(db, &mix)?;
+        assert_eq!(raw_count(db, "mix_track"), 0);
+
+        // A through model whose other fields have defaults: all four work.
+        let tag = Tag::objects().create(
+            db,
+            Tag {
+                id: 0,
+                name: "loud".into(),
+                tracks: ManyToMany::default(),
+            },
+        )?;
+        tag::tracks.add(db, &tag, [&dog, &go_down, &dog])?;
+        assert_eq!(raw_count(db, "tag_track"), 2);
+        tag::tracks.set(db, &tag, [&go_down])?;
+        let rows = TagTrack::objects().all(db)?;
+        assert_eq!(rows.len(), 1);
+        assert_eq!((rows[0].track.id(), rows[0].weight), (go_down.id, 1));
+        // Deleting a track cascades through the through model's own key.
+        assert_eq!(go_down.delete(db)?, 3, "the track, its pair and its tag");
         Ok(())
     })
 }

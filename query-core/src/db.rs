@@ -447,8 +447,27 @@ impl Db {
     /// nothing is created.
     ///
     /// Quick scripts and tests use this; applications use migrations.
+    ///
+    /// The automatic table of pairs of each `ManyToMany<T>` field (without
+    /// `through`) is created after the model's own, with its constraints:
+    /// `T`'s table must exist first.
     pub fn create_table<M: Model>(&self) -> Result<()> {
-        crate::backend::schema::create_table(self, &TableState::from_model(M::META))
+        let pair_tables = TableState::pair_tables(M::META);
+        for m2m in M::META.many_to_many.iter().filter(|m| m.pairs.is_some()) {
+            let target = (m2m.to)().table;
+            if target != M::TABLE && !crate::backend::schema::table_exists(self, target)? {
+                return Err(crate::Error::Migration(format!(
+                    "can't create the table of pairs of `{}.{}`: it points at the table `{target}`, which does not exist; create `{target}` first",
+                    M::META.name,
+                    m2m.name
+                )));
+            }
+        }
+        crate::backend::schema::create_table(self, &TableState::from_model(M::META))?;
+        for pairs in pair_tables {
+            crate::backend::schema::create_table(self, &pairs)?;
+        }
+        Ok(())
     }
 
     /// Runs `f` in a transaction, as Django's `transaction.atomic`: committed

@@ -15,6 +15,10 @@
 //! - `SetNull`: `UPDATE .. SET fk = NULL` for those rows;
 //! - `DoNothing`: nothing; the database's own constraint decides.
 //!
+//! The pairs of the automatic table of a `ManyToMany<T>` field that point
+//! at a deleted row (on either side) are deleted too, and counted in the
+//! total, as Django's automatic through model cascades.
+//!
 //! Every statement names rows by a list of keys, so the number of statements
 //! depends on the models reached (and the depth of a self-referencing
 //! chain), not on the number of rows. A model that nothing points at (but
@@ -72,13 +76,38 @@ fn dependents(model: &ModelMeta) -> &'static [Dependent] {
         .map_or(&[], Vec::as_slice)
 }
 
+/// The automatic tables of pairs of many-to-many fields (without
+/// `through`) whose column points at a model (by table name), as
+/// `(table, column)`, from every registered model; computed once. Their
+/// keys cascade, as Django's automatic through models' do.
+fn pair_columns(model: &ModelMeta) -> &'static [(&'static str, &'static str)] {
+    type ByTable = HashMap<&'static str, Vec<(&'static str, &'static str)>>;
+    static BY_TABLE: OnceLock<ByTable> = OnceLock::new();
+    BY_TABLE
+        .get_or_init(|| {
+            let mut map: ByTable = HashMap::new();
+            for owner in registered_models() {
+                for m2m in owner.many_to_many {
+                    if let Some((table, near, far)) = m2m.pairs {
+                        map.entry(owner.table).or_default().push((table, near));
+                        map.entry((m2m.to)().table).or_default().push((table, far));
+                    }
+                }
+            }
+            map
+        })
+        .get(model.table)
+        .map_or(&[], Vec::as_slice)
+}
+
 /// Whether deleting rows of `model` needs the collector: some foreign key
-/// points at it with an `on_delete` other than `DoNothing`. When not, a
-/// delete is one statement.
+/// points at it with an `on_delete` other than `DoNothing`, or a table of
+/// pairs does. When not, a delete is one statement.
 pub(crate) fn needs_collector(model: &ModelMeta) -> bool {
-    dependents(model)
-        .iter()
-        .any(|d| d.on_delete != OnDelete::DoNothing)
+    !pair_columns(model).is_empty()
+        || dependents(model)
+            .iter()
+            .any(|d| d.on_delete != OnDelete::DoNothing)
 }
 
 /// Whether rows of `model` reached by a cascade can be deleted by a
@@ -153,6 +182,9 @@ pub(crate) struct Collector<'db> {
     fast_deletes: Vec<ByForeignKey>,
     /// `SET NULL` updates.
     field_updates: Vec<ByForeignKey>,
+    /// Pairs of automatic many-to-many tables deleted with the rows they
+    /// point at: the table, its column and the keys.
+    pair_deletes: Vec<(&'static str, &'static str, Vec<Value>)>,
     /// Rows pointing at deleted ones through `Restrict`: the model, the
     /// field and the rows' own keys.
     restricted: Vec<(&'static ModelMeta, &'static FieldMeta, Vec<Value>)>,
@@ -170,6 +202,7 @@ impl<'db> Collector<'db> {
             index: HashMap::new(),
             fast_deletes: Vec::new(),
             field_updates: Vec::new(),
+            pair_deletes: Vec::new(),
             restricted: Vec::new(),
             dependencies: HashMap::new(),
         }
@@ -238,6 +271,9 @@ impl<'db> Collector<'db> {
             let model = self.data[i].model;
             let keys = std::mem::take(&mut self.data[i].pending);
             let mut protected: Vec<(String, usize)> = Vec::new();
+            for &(table, column) in pair_columns(model) {
+                self.pair_deletes.push((table, column, keys.clone()));
+            }
             for dep in dependents(model) {
                 match dep.on_delete {
                     OnDelete::DoNothing => {}
@@ -321,6 +357,11 @@ impl<'db> Collector<'db> {
     /// rows, a model's dependents before it.
     fn run(&self) -> Result<usize> {
         let mut total = 0;
+        for (table, column, keys) in &self.pair_deletes {
+            for batch in keys.chunks(self.batch) {
+                total += self.delete_in(table, column, batch)?;
+            }
+        }
         for d in &self.fast_deletes {
             for batch in d.keys.chunks(self.batch) {
                 total += self.delete_where(d.model, d.field.column, batch)?;
@@ -429,6 +470,27 @@ impl<'db> Collector<'db> {
         let filter = key_in(model, column, keys);
         let delete = Delete {
             table: model.table,
+            target: Target::Where(Some(&filter)),
+        };
+        let w = crate::exec::write(self.db, None, |w, sql| w.delete(sql, &delete));
+        self.db.execute_params(&w.text, &w.params)
+    }
+
+    /// `DELETE FROM t WHERE column IN (keys)` on a table of pairs (no
+    /// model); the number of rows deleted.
+    fn delete_in(
+        &self,
+        table: &'static str,
+        column: &'static str,
+        keys: &[Value],
+    ) -> Result<usize> {
+        let filter = Cond::In {
+            lhs: Expr::Column(Column::new(table, column)),
+            values: keys.to_vec(),
+            nullable: false,
+        };
+        let delete = Delete {
+            table,
             target: Target::Where(Some(&filter)),
         };
         let w = crate::exec::write(self.db, None, |w, sql| w.delete(sql, &delete));

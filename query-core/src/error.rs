@@ -213,6 +213,11 @@ pub enum Error {
         model: &'static str,
     },
 
+    /// A relation's write can't be done as asked: an unsaved row, or `add`
+    /// on a many-to-many whose `through` model has fields to fill.
+    #[error("{0}")]
+    Relation(String),
+
     /// The database assigned a primary key that does not fit the model's key type.
     #[error("the key {key} assigned to a new {model} does not fit its primary key's type")]
     KeyOutOfRange {

@@ -22,6 +22,7 @@ mod db;
 mod delete;
 mod error;
 mod exec;
+mod many_to_many;
 mod meta;
 pub mod migrations;
 mod model;
@@ -45,7 +46,8 @@ pub use crate::db::BUSY_TIMEOUT;
 pub use crate::db::{Db, Isolation};
 pub use crate::error::{BoxError, ConstraintKind, Error, Result};
 pub use crate::meta::{
-    FieldMeta, ForeignKeyMeta, ModelMeta, OnDelete, RegisteredModel, registered_models,
+    FieldMeta, ForeignKeyMeta, ManyToManyMeta, ModelMeta, OnDelete, RegisteredModel,
+    registered_models,
 };
 pub use crate::model::Model;
 pub use crate::pool::{Pool, PooledDb};
@@ -82,7 +84,8 @@ pub mod prelude {
 pub mod __private {
     pub use crate::backend::{Binder, Row};
     pub use crate::error::Result;
-    pub use crate::meta::{FieldMeta, ModelMeta, RegisteredModel, StatementCache};
+    pub use crate::many_to_many::ManyToManyRelation;
+    pub use crate::meta::{FieldMeta, ManyToManyMeta, ModelMeta, RegisteredModel, StatementCache};
     pub use crate::path::{
         FoldField, Folded, Join, NotNull, Null, PathLike, Rel, RelPath, Relation, Root, ToMany,
         ToOne,

@@ -18,6 +18,8 @@ pub struct ModelMeta {
     pub fields: &'static [FieldMeta],
     /// Index of the primary key in `fields`.
     pub pk: usize,
+    /// The `ManyToMany<T>` fields (no columns of this table).
+    pub many_to_many: &'static [ManyToManyMeta],
 }
 
 impl ModelMeta {
@@ -33,7 +35,15 @@ impl ModelMeta {
             table,
             fields,
             pk,
+            many_to_many: &[],
         }
+    }
+
+    #[doc(hidden)]
+    /// The same description with its `ManyToMany<T>` fields.
+    pub const fn with_many_to_many(mut self, many_to_many: &'static [ManyToManyMeta]) -> Self {
+        self.many_to_many = many_to_many;
+        self
     }
 
     /// The primary key's description.
@@ -96,6 +106,55 @@ pub struct ForeignKeyMeta {
     pub to: fn() -> &'static ModelMeta,
     /// What deleting the row pointed at does.
     pub on_delete: OnDelete,
+}
+
+/// A `ManyToMany<T>` field, for the schema and the delete collector: its
+/// target, and either its automatic table of pairs or its `through` model.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct ManyToManyMeta {
+    /// The field's name.
+    pub name: &'static str,
+    /// The model reached (a function: constants can't refer to each other
+    /// in a cycle).
+    pub to: fn() -> &'static ModelMeta,
+    /// The automatic table of pairs (`<owner table>_<field>`) and its two
+    /// key columns (to the owner, to the target); `None` with `through`.
+    pub pairs: Option<(&'static str, &'static str, &'static str)>,
+    /// The `through = ".."` model, whose own table holds the pairs.
+    pub through: Option<fn() -> &'static ModelMeta>,
+}
+
+impl ManyToManyMeta {
+    #[doc(hidden)]
+    /// A field with an automatic table of pairs `(table, near, far)`.
+    pub const fn automatic(
+        name: &'static str,
+        to: fn() -> &'static ModelMeta,
+        pairs: (&'static str, &'static str, &'static str),
+    ) -> Self {
+        ManyToManyMeta {
+            name,
+            to,
+            pairs: Some(pairs),
+            through: None,
+        }
+    }
+
+    #[doc(hidden)]
+    /// A field with a `through` model.
+    pub const fn through(
+        name: &'static str,
+        to: fn() -> &'static ModelMeta,
+        through: fn() -> &'static ModelMeta,
+    ) -> Self {
+        ManyToManyMeta {
+            name,
+            to,
+            pairs: None,
+            through: Some(through),
+        }
+    }
 }
 
 /// What deleting a row does to the rows whose foreign key points at it:

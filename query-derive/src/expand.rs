@@ -35,6 +35,8 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
     let mut stamps = Vec::new();
     let mut cleans = Vec::new();
     let mut consts = Vec::new();
+    let mut many_to_many = Vec::new();
+    let mut writes = Vec::new();
 
     for (i, f) in model.fields.iter().enumerate() {
         let ident = &f.ident;
@@ -55,18 +57,78 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
                 } else {
                     (format!("{owner}_id"), format!("{far}_id"))
                 };
-                let through = format!("{table}_{field_name}");
-                (
-                    quote! {
-                        #p::RelMeta::many_to_many(
-                            <Self as ::query::Model>::META,
-                            #field_name,
-                            <#target as ::query::Model>::META,
-                            (#through, #near_col, #far_col),
+                let to = quote! {
+                    {
+                        fn __to() -> &'static #p::ModelMeta {
+                            <#target as ::query::Model>::META
+                        }
+                        __to
+                    }
+                };
+                // `through` was checked to parse in `valid.rs`.
+                let through_model = f
+                    .through
+                    .as_ref()
+                    .and_then(|lit| lit.parse::<syn::Path>().ok().map(|path| (path, lit.span())));
+                let (rel, check, through_fn) = match &through_model {
+                    None => {
+                        let pairs = format!("{table}_{field_name}");
+                        many_to_many.push(quote! {
+                            #p::ManyToManyMeta::automatic(#field_name, #to, (#pairs, #near_col, #far_col))
+                        });
+                        let rel = quote! {
+                            #p::RelMeta::many_to_many(
+                                <Self as ::query::Model>::META,
+                                #field_name,
+                                <#target as ::query::Model>::META,
+                                (#pairs, #near_col, #far_col),
+                            )
+                        };
+                        (rel, quote!(), quote!(::core::option::Option::None))
+                    }
+                    Some((through, span)) => {
+                        let through_fn = quote_spanned! {*span=>
+                            {
+                                fn __through() -> &'static #p::ModelMeta {
+                                    <#through as ::query::Model>::META
+                                }
+                                __through
+                            }
+                        };
+                        many_to_many.push(quote! {
+                            #p::ManyToManyMeta::through(#field_name, #to, #through_fn)
+                        });
+                        // Every token on the attribute, so that the
+                        // evaluation error points there.
+                        let ps = quote_spanned!(*span=> ::query::__private);
+                        let rel = quote_spanned! {*span=>
+                            #ps::RelMeta::many_to_many_through(
+                                <Self as ::query::Model>::META,
+                                #field_name,
+                                <#target as ::query::Model>::META,
+                                <#through as ::query::Model>::META,
+                            )
+                        };
+                        // Evaluated, so that a `through` model without the
+                        // two keys fails to compile (on the attribute).
+                        let check = quote_spanned! {*span=>
+                            const _: &#p::RelMeta = <#name as #p::Relation<#i>>::REL;
+                        };
+                        (
+                            rel,
+                            check,
+                            quote!(::core::option::Option::Some(#through_fn())),
                         )
-                    },
-                    quote!(),
-                )
+                    }
+                };
+                writes.push(quote! {
+                    impl #p::ManyToManyRelation<#i> for #name {
+                        fn through() -> ::core::option::Option<&'static #p::ModelMeta> {
+                            #through_fn
+                        }
+                    }
+                });
+                (rel, check)
             } else {
                 let reverse = f.reverse.as_ref().map(|l| l.value()).unwrap_or_default();
                 let span = f.reverse.as_ref().map_or(ty_span, |l| l.span());
@@ -86,12 +148,20 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
                     },
                 )
             };
+            // A wrong `through` model is reported on the attribute.
+            let rel_span = f
+                .through
+                .as_ref()
+                .map_or_else(proc_macro2::Span::call_site, |l| l.span());
+            let rel_const = quote_spanned! {rel_span=>
+                const REL: &'static #p::RelMeta = &#rel;
+            };
             relations.push(quote! {
                 impl #p::Relation<#i> for #name {
                     type Target = #target;
                     type Null = #p::Null;
                     type Card = #p::ToMany;
-                    const REL: &'static #p::RelMeta = &#rel;
+                    #rel_const
                 }
                 #check
             });
@@ -330,7 +400,8 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
                 #table,
                 &[#(#metas),*],
                 #pk_column,
-            );
+            )
+            .with_many_to_many(&[#(#many_to_many),*]);
 
             type Key = #pk_ty;
 
@@ -387,6 +458,7 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
         }
 
         #(#relations)*
+        #(#writes)*
 
         #p::inventory::submit! {
             #p::RegisteredModel::new(<#name as ::query::Model>::META)

@@ -57,8 +57,8 @@ fn on_delete(f: &FieldAttrs) -> Result<()> {
 }
 
 /// `Related<T>` needs `reverse = "field"` (the foreign key of `T` it is the
-/// reverse of); `ManyToMany<T>` takes `through` (not yet: an automatic
-/// table); neither attribute fits another field.
+/// reverse of); `ManyToMany<T>` takes `through = "Model"` (or gets an
+/// automatic table of pairs); neither attribute fits another field.
 fn relation_slot(f: &FieldAttrs) -> Result<()> {
     use syn::spanned::Spanned;
     let related = f.slot.as_ref().is_some_and(|s| !s.many_to_many);
@@ -76,10 +76,14 @@ fn relation_slot(f: &FieldAttrs) -> Result<()> {
             _ => Ok(()),
         },
         match (&f.through, many) {
-            (Some(lit), true) => Err(Error::new(
-                lit.span(),
-                "`through` models are not supported yet: omit `through` for an automatic table of pairs",
-            )),
+            // The model named must exist and hold the two keys: rustc
+            // checks, through the const `expand.rs` emits.
+            (Some(lit), true) => lit.parse::<syn::Path>().map(drop).map_err(|_| {
+                Error::new(
+                    lit.span(),
+                    "`through` names a model: `#[field(through = \"PlaylistTrack\")]`",
+                )
+            }),
             (Some(lit), false) => Err(Error::new(
                 lit.span(),
                 "`through` is for `ManyToMany<T>` fields",

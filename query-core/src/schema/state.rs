@@ -327,14 +327,14 @@ impl SchemaState {
     pub fn from_models(models: &[&ModelMeta]) -> Result<SchemaState> {
         let mut tables = BTreeMap::new();
         for meta in models {
-            if tables
-                .insert(meta.table.to_owned(), TableState::from_model(meta))
-                .is_some()
-            {
-                return Err(Error::Migration(format!(
-                    "two models use the table `{}`; each table needs exactly one model",
-                    meta.table
-                )));
+            let pairs = TableState::pair_tables(meta);
+            for table in std::iter::once(TableState::from_model(meta)).chain(pairs) {
+                let name = table.name.clone();
+                if tables.insert(name.clone(), table).is_some() {
+                    return Err(Error::Migration(format!(
+                        "two models (or a model and the table of pairs of a many-to-many field) use the table `{name}`; each table needs exactly one model",
+                    )));
+                }
             }
         }
         Ok(SchemaState { tables })
@@ -382,6 +382,70 @@ impl TableState {
             columns,
             indexes,
         }
+    }
+}
+
+impl TableState {
+    /// The automatic tables of pairs of `meta`'s `ManyToMany<T>` fields
+    /// (those without `through`), as Django creates them: `<table>_<field>`
+    /// with an automatic `id`, a key to each side (`<owner>_id`,
+    /// `<target>_id`; `from_<model>_id`, `to_<model>_id` when a model relates
+    /// to itself), each indexed, and a unique pair.
+    pub fn pair_tables(meta: &ModelMeta) -> Vec<TableState> {
+        let mut out = Vec::new();
+        for m2m in meta.many_to_many {
+            let Some((table, near, far)) = m2m.pairs else {
+                continue;
+            };
+            let key = |column: &str, to: &ModelMeta| ColumnState {
+                name: column.to_owned(),
+                ty: to.pk_field().sql_type,
+                nullable: false,
+                primary_key: false,
+                auto: false,
+                unique: false,
+                default: None,
+                max_length: None,
+                max_digits: None,
+                decimal_places: None,
+                references: Some(Reference {
+                    table: to.table.to_owned(),
+                    column: to.pk_field().column.to_owned(),
+                }),
+            };
+            let id = ColumnState {
+                name: "id".to_owned(),
+                ty: SqlType::I64,
+                primary_key: true,
+                auto: true,
+                references: None,
+                ..key("", meta)
+            };
+            let columns = vec![id, key(near, meta), key(far, (m2m.to)())];
+            let mut indexes = BTreeMap::new();
+            let unique = format!("{table}_{near}_{far}_uniq");
+            let index = |name: String, columns: Vec<String>, unique: bool| {
+                (
+                    name.clone(),
+                    IndexState {
+                        name,
+                        columns,
+                        unique,
+                    },
+                )
+            };
+            indexes.extend([
+                index(unique, vec![near.to_owned(), far.to_owned()], true),
+                index(format!("{table}_{near}_idx"), vec![near.to_owned()], false),
+                index(format!("{table}_{far}_idx"), vec![far.to_owned()], false),
+            ]);
+            out.push(TableState {
+                name: table.to_owned(),
+                columns,
+                indexes,
+            });
+        }
+        out
     }
 }
 

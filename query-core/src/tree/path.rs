@@ -143,6 +143,49 @@ impl RelMeta {
         }
     }
 
+    /// A many-to-many through the table of the model `through`, whose two
+    /// foreign keys (to `owner`, to `to`) are the pair's columns: checked at
+    /// compile time (a const), so a `through = ".."` naming a model without
+    /// exactly those two keys fails to compile. When `owner` and `to` are
+    /// one model, the first of its two keys to it is the near one.
+    pub const fn many_to_many_through(
+        owner: &'static ModelMeta,
+        name: &'static str,
+        to: &'static ModelMeta,
+        through: &'static ModelMeta,
+    ) -> Self {
+        let mut near: Option<&'static str> = None;
+        let mut far: Option<&'static str> = None;
+        let mut i = 0;
+        while i < through.fields.len() {
+            let f = &through.fields[i];
+            if let Some(t) = f.fk_table {
+                if str_eq(t, owner.table) && near.is_none() {
+                    near = Some(f.column);
+                } else if str_eq(t, to.table) && far.is_none() {
+                    far = Some(f.column);
+                } else if str_eq(t, owner.table) || str_eq(t, to.table) {
+                    panic!(
+                        "the `through` model has more than one foreign key to a model of this relation: it needs exactly one to each side"
+                    );
+                }
+            }
+            i += 1;
+        }
+        match (near, far) {
+            (Some(near), Some(far)) => RelMeta {
+                through: Some((through.table, near, far)),
+                ..RelMeta::many_to_many(owner, name, to, ("", "", ""))
+            },
+            (None, _) => panic!(
+                "the `through` model has no foreign key to this model: it needs exactly one to each side"
+            ),
+            (_, None) => panic!(
+                "the `through` model has no foreign key to the model this relation reaches: it needs exactly one to each side"
+            ),
+        }
+    }
+
     /// The same relation (by content: a const's address is not unique).
     pub fn same(&self, other: &RelMeta) -> bool {
         self.owner.table == other.owner.table && self.name == other.name
