@@ -25,6 +25,7 @@ mod exec;
 mod meta;
 pub mod migrations;
 mod model;
+mod load;
 mod path;
 mod pool;
 mod query;
@@ -52,6 +53,7 @@ pub use crate::pool::{Pool, PooledDb};
 pub use crate::query::{
     Assignment, Assignments, Condition, Field, IntoOrder, Order, OrderTerms, Q, TextOp,
 };
+pub use crate::load::{LoadPath, PrefetchPath, PrefetchRelated, SelectRelated, StartsAt, ToOnePath};
 pub use crate::queryset::QuerySet;
 pub use crate::relation::{ForeignKey, ManyToMany, OneToOne, Related};
 pub use crate::types::{

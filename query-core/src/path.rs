@@ -95,6 +95,16 @@ pub trait Relation<const I: usize>: Model {
     type Card: Cardinality;
     /// The relation's join data.
     const REL: &'static RelMeta;
+    #[doc(hidden)]
+    /// The field's type (what `select_related` and `prefetch_related`
+    /// fill).
+    type Slot: crate::relation::RelSlot<Self::Target>;
+    #[doc(hidden)]
+    /// The field.
+    fn slot(&self) -> &Self::Slot;
+    #[doc(hidden)]
+    /// The field.
+    fn slot_mut(&mut self) -> &mut Self::Slot;
 }
 
 /// A path from the model queried ([`Root`](PathLike::Root)) to the model

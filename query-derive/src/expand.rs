@@ -92,6 +92,13 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
                     type Null = #p::Null;
                     type Card = #p::ToMany;
                     const REL: &'static #p::RelMeta = &#rel;
+                    type Slot = #ty;
+                    fn slot(&self) -> &#ty {
+                        &self.#ident
+                    }
+                    fn slot_mut(&mut self) -> &mut #ty {
+                        &mut self.#ident
+                    }
                 }
                 #check
             });
@@ -220,6 +227,13 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
                         #c,
                         <#target as ::query::Model>::META,
                     );
+                    type Slot = #ty;
+                    fn slot(&self) -> &#ty {
+                        &self.#ident
+                    }
+                    fn slot_mut(&mut self) -> &mut #ty {
+                        &mut self.#ident
+                    }
                 }
             });
         }

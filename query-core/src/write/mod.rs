@@ -669,6 +669,9 @@ pub(crate) trait Writer: Sync {
             planner.cond(h, false);
         }
         s.order.iter().for_each(|o| planner.expr(&o.expr, true));
+        // `select_related`: LEFT OUTER from a nullable key on, so that a
+        // NULL key keeps its row.
+        s.related.iter().for_each(|n| planner.path(n, true));
         let joins = planner.finish();
         let base = match &s.from {
             From::Table(t) => Base::Table(t),
@@ -683,7 +686,18 @@ pub(crate) trait Writer: Sync {
         });
         out.scopes.push(scope);
         match &s.columns {
-            SelectColumns::Model(m) => out.push(select_list(*m)),
+            SelectColumns::Model(m) => {
+                out.push(select_list(*m));
+                for node in s.related {
+                    let alias = out.scopes.last().and_then(|sc| sc.alias(node, 0));
+                    for f in node.rel.to.fields {
+                        out.text.push_str(", \"T");
+                        push_int(&mut out.text, i64::from(alias.unwrap_or(0)));
+                        out.text.push_str("\".");
+                        quote(&mut out.text, f.column);
+                    }
+                }
+            }
             SelectColumns::One => out.push("1"),
             SelectColumns::Exprs(exprs) => {
                 for (i, e) in exprs.iter().enumerate() {
