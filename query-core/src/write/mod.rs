@@ -626,6 +626,24 @@ pub(crate) trait Writer: Sync {
                 out.scopes.pop();
                 out.push(")");
             }
+            Cond::InPairs {
+                key,
+                table,
+                near,
+                far,
+                value,
+            } => {
+                self.column(out, key);
+                out.push(" IN (SELECT ");
+                qualified(&mut out.text, table, far);
+                out.push(" FROM ");
+                quote(&mut out.text, table);
+                out.push(" WHERE ");
+                qualified(&mut out.text, table, near);
+                out.push(" = ");
+                self.param(out, Cow::Borrowed(value));
+                out.push(")");
+            }
             Cond::Not(inner) => {
                 // Django's negation keeps rows where the condition is unknown
                 // (compares with NULL). `NOT` alone would drop them.
