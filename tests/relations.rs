@@ -674,7 +674,9 @@ fn select_related_reads_foreign_keys_in_the_same_statement_nested_and_null() -> 
         }
         // A tuple, a step named twice, get/first/last.
         let qs = Track::objects().select_related((track::album, track::album.artist()));
-        let t = statements(db, || qs.clone().filter(track::name.eq("Thunderstruck")).get(db))?;
+        let t = statements(db, || {
+            qs.clone().filter(track::name.eq("Thunderstruck")).get(db)
+        })?;
         assert_eq!(t.1, 1);
         let album = t.0.album.as_ref().and_then(|a| a.get()).unwrap();
         assert_eq!(album.title, "Live at Donington");
@@ -739,8 +741,14 @@ fn prefetch_related_runs_one_statement_per_level() -> Result<()> {
         assert_eq!(n, 3);
         let acdc = &artists[0];
         let albums = acdc.albums.get().unwrap();
-        assert_eq!(names(albums, |a| a.title.clone()), ["Let There Be Rock", "Live at Donington"]);
-        let rock = albums.iter().find(|a| a.title == "Let There Be Rock").unwrap();
+        assert_eq!(
+            names(albums, |a| a.title.clone()),
+            ["Let There Be Rock", "Live at Donington"]
+        );
+        let rock = albums
+            .iter()
+            .find(|a| a.title == "Let There Be Rock")
+            .unwrap();
         assert_eq!(
             names(rock.tracks.get().unwrap(), |t| t.name.clone()),
             ["Go Down", "Whole Lotta Rosie"]
@@ -750,7 +758,9 @@ fn prefetch_related_runs_one_statement_per_level() -> Result<()> {
         assert_eq!(artists[2].albums.get(), Some(&[][..]), "loaded, none");
         // Many-to-many.
         let (lists, n) = statements(db, || {
-            Playlist::objects().prefetch_related(playlist::tracks).all(db)
+            Playlist::objects()
+                .prefetch_related(playlist::tracks)
+                .all(db)
         })?;
         assert_eq!(n, 2);
         assert_eq!(
@@ -794,7 +804,10 @@ fn related_rows_of_one_row() -> Result<()> {
         let c = chinook(db)?;
         let acdc = Artist::objects().filter(artist::name.eq("AC/DC")).get(db)?;
         let albums = artist::albums.of(&acdc).all(db)?;
-        assert_eq!(names(&albums, |a| a.title.clone()), ["Let There Be Rock", "Live at Donington"]);
+        assert_eq!(
+            names(&albums, |a| a.title.clone()),
+            ["Let There Be Rock", "Live at Donington"]
+        );
         assert_eq!(
             artist::albums
                 .of(&acdc)
@@ -819,10 +832,14 @@ fn related_rows_of_one_row() -> Result<()> {
 /// `n` artists, an album each, two tracks on each album.
 fn many(db: &Db, n: usize) -> Result<()> {
     tables(db)?;
-    let artists = Artist::objects().bulk_create(db, (0..n).map(|i| artist(&format!("a{i}"))).collect())?;
+    let artists =
+        Artist::objects().bulk_create(db, (0..n).map(|i| artist(&format!("a{i}"))).collect())?;
     let albums = Album::objects().bulk_create(
         db,
-        artists.iter().map(|a| album(&format!("t{}", a.id), a)).collect(),
+        artists
+            .iter()
+            .map(|a| album(&format!("t{}", a.id), a))
+            .collect(),
     )?;
     Track::objects().bulk_create(
         db,
@@ -840,15 +857,22 @@ fn loading_runs_a_fixed_number_of_statements_for_10_and_10000_rows() -> Result<(
         each_empty_db(|db| {
             many(db, n)?;
             let (tracks, q) = statements(db, || {
-                Track::objects().select_related(track::album.artist()).all(db)
+                Track::objects()
+                    .select_related(track::album.artist())
+                    .all(db)
             })?;
             assert_eq!((tracks.len(), q), (2 * n, 1));
             assert!(tracks.iter().all(|t| {
                 let album = t.album.as_ref().unwrap().get().unwrap();
-                album.artist.get().is_some_and(|a| a.id == album.artist.id())
+                album
+                    .artist
+                    .get()
+                    .is_some_and(|a| a.id == album.artist.id())
             }));
             let (artists, q) = statements(db, || {
-                Artist::objects().prefetch_related(artist::albums.tracks()).all(db)
+                Artist::objects()
+                    .prefetch_related(artist::albums.tracks())
+                    .all(db)
             })?;
             assert_eq!((artists.len(), q), (n, 3));
             assert!(artists.iter().all(|a| {

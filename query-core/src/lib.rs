@@ -22,10 +22,10 @@ mod db;
 mod delete;
 mod error;
 mod exec;
+mod load;
 mod meta;
 pub mod migrations;
 mod model;
-mod load;
 mod path;
 mod pool;
 mod query;
@@ -45,6 +45,9 @@ pub use crate::backend::sqlite::casefold;
 pub use crate::db::BUSY_TIMEOUT;
 pub use crate::db::{Db, Isolation};
 pub use crate::error::{BoxError, ConstraintKind, Error, Result};
+pub use crate::load::{
+    LoadPath, PrefetchPath, PrefetchRelated, SelectRelated, StartsAt, ToOnePath,
+};
 pub use crate::meta::{
     FieldMeta, ForeignKeyMeta, ModelMeta, OnDelete, RegisteredModel, registered_models,
 };
@@ -53,7 +56,6 @@ pub use crate::pool::{Pool, PooledDb};
 pub use crate::query::{
     Assignment, Assignments, Condition, Field, IntoOrder, Order, OrderTerms, Q, TextOp,
 };
-pub use crate::load::{LoadPath, PrefetchPath, PrefetchRelated, SelectRelated, StartsAt, ToOnePath};
 pub use crate::queryset::QuerySet;
 pub use crate::relation::{ForeignKey, ManyToMany, OneToOne, Related};
 pub use crate::types::{

@@ -58,7 +58,9 @@ where
     Prev: LoadPath<At = M>,
 {
     fn visit<'a>(root: &'a Self::Root, f: &mut dyn FnMut(&'a M::Target)) {
-        Prev::visit(root, &mut |m: &'a M| m.slot().loaded().iter().for_each(&mut *f))
+        Prev::visit(root, &mut |m: &'a M| {
+            m.slot().loaded().iter().for_each(&mut *f)
+        })
     }
     fn visit_mut(root: &mut Self::Root, f: &mut dyn FnMut(&mut M::Target)) {
         Prev::visit_mut(root, &mut |m: &mut M| {
@@ -76,7 +78,11 @@ where
 /// `select_related`'s reading of step `Join<M, I, Prev>`: the row pointed
 /// at, stored in the foreign key when it holds a key (a NULL key leaves
 /// `None`, and the joined columns are NULL).
-fn hydrate<M, const I: usize, Prev>(root: &mut Prev::Root, row: &Row<'_>, offset: usize) -> Result<()>
+fn hydrate<M, const I: usize, Prev>(
+    root: &mut Prev::Root,
+    row: &Row<'_>,
+    offset: usize,
+) -> Result<()>
 where
     M: Relation<I>,
     Prev: LoadPath<At = M>,
@@ -108,8 +114,30 @@ impl ToOnePath for ToOne {}
     message = "this path starts at `{Self}`, not at `{M}`, the model of the query set",
     label = "a path of another model"
 )]
-pub trait StartsAt<M> {}
-impl<M> StartsAt<M> for M {}
+pub trait StartsAt<M>: Sized {
+    #[doc(hidden)]
+    /// The steps, as steps of `M` (which `Self` is).
+    fn select_steps(
+        steps: Vec<(&'static PathNode, HydrateFn<Self>)>,
+    ) -> Vec<(&'static PathNode, HydrateFn<M>)>;
+    #[doc(hidden)]
+    /// The steps, as steps of `M` (which `Self` is).
+    fn prefetch_steps(
+        steps: Vec<(&'static PathNode, PrefetchFn<Self>)>,
+    ) -> Vec<(&'static PathNode, PrefetchFn<M>)>;
+}
+impl<M> StartsAt<M> for M {
+    fn select_steps(
+        steps: Vec<(&'static PathNode, HydrateFn<M>)>,
+    ) -> Vec<(&'static PathNode, HydrateFn<M>)> {
+        steps
+    }
+    fn prefetch_steps(
+        steps: Vec<(&'static PathNode, PrefetchFn<M>)>,
+    ) -> Vec<(&'static PathNode, PrefetchFn<M>)> {
+        steps
+    }
+}
 
 /// What `select_related` takes: a foreign-key or one-to-one path from `M`
 /// (`invoice_line::track.album()`), or a tuple of them.
@@ -124,10 +152,13 @@ where
     R::P: LoadPath,
     <R::P as PathLike>::Root: StartsAt<M>,
     <R::P as PathLike>::Card: ToOnePath,
-    R::P: LoadPath<Root = M>,
 {
     fn push(self, out: &mut Vec<(&'static PathNode, HydrateFn<M>)>) {
-        <R::P as LoadPath>::select_steps(out)
+        let mut steps = Vec::new();
+        <R::P as LoadPath>::select_steps(&mut steps);
+        out.extend(<<R::P as PathLike>::Root as StartsAt<M>>::select_steps(
+            steps,
+        ));
     }
 }
 
@@ -168,10 +199,14 @@ impl<M: Model, R> PrefetchRelated<M> for R
 where
     R: crate::path::RelPath,
     <R::P as PathLike>::Root: StartsAt<M>,
-    R::P: PrefetchPath<Root = M>,
+    R::P: PrefetchPath,
 {
     fn push(self, out: &mut Vec<(&'static PathNode, PrefetchFn<M>)>) {
-        <R::P as PrefetchPath>::prefetch_steps(out)
+        let mut steps = Vec::new();
+        <R::P as PrefetchPath>::prefetch_steps(&mut steps);
+        out.extend(<<R::P as PathLike>::Root as StartsAt<M>>::prefetch_steps(
+            steps,
+        ));
     }
 }
 
@@ -201,7 +236,10 @@ tuples!(A, B, C, D, E, F);
 
 /// Adds the steps not there yet (by content), keeping the order: a prefix
 /// always comes before the longer path.
-pub(crate) fn add_steps<F>(list: &mut Vec<(&'static PathNode, F)>, new: Vec<(&'static PathNode, F)>) {
+pub(crate) fn add_steps<F>(
+    list: &mut Vec<(&'static PathNode, F)>,
+    new: Vec<(&'static PathNode, F)>,
+) {
     for (node, f) in new {
         if !list.iter().any(|(n, _)| n.same(node)) {
             list.push((node, f));
@@ -283,13 +321,17 @@ where
                 Some((table, far)),
             ),
             (RelKind::Reverse, _) => {
-                let i = to.fields.iter().position(|f| f.column == rel.far_col).unwrap_or(to.pk);
+                let i = to
+                    .fields
+                    .iter()
+                    .position(|f| f.column == rel.far_col)
+                    .unwrap_or(to.pk);
                 (Column::of_field(to.table, rel.far_col, i), i, None)
             }
             _ => (Column::of_field(to.table, rel.far_col, to.pk), to.pk, None),
         };
         let filter = Cond::In {
-            lhs: Expr::Column(key_col.clone()),
+            lhs: Expr::Column(key_col),
             values: keys,
             nullable: false,
         };

@@ -223,9 +223,7 @@ impl Cond {
             }
         }
         match self {
-            Cond::Empty | Cond::Exists { .. } | Cond::SelfIn { .. } | Cond::InPairs { .. } => {
-                false
-            }
+            Cond::Empty | Cond::Exists { .. } | Cond::SelfIn { .. } | Cond::InPairs { .. } => false,
             Cond::Cmp { lhs, rhs, .. } => expr(lhs) || expr(rhs),
             Cond::Text { lhs, .. }
             | Cond::In { lhs, .. }
