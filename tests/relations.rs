@@ -687,6 +687,17 @@ fn select_related_reads_foreign_keys_in_the_same_statement_nested_and_null() -> 
         let last = qs.order_by(track::name).last(db)?.unwrap();
         assert_eq!(last.name, "Whole Lotta Rosie");
         assert!(last.album.unwrap().get().is_some());
+        // Several calls add up; the last row of a slice (a subquery).
+        let qs = Track::objects()
+            .select_related(track::album)
+            .select_related(track::album.artist())
+            .order_by(track::name);
+        let (last, n) = statements(db, || qs.clone().limit(2).last(db))?;
+        let last = last.unwrap();
+        assert_eq!((last.name.as_str(), n), ("Go Down", 1));
+        let album = last.album.as_ref().and_then(|a| a.get()).unwrap();
+        assert_eq!(album.title, "Let There Be Rock");
+        assert!(album.artist.get().is_some());
         // A non-nullable key: an INNER JOIN.
         let (sql, _) = Album::objects().select_related(album::artist).to_sql();
         assert!(sql.contains(r#"INNER JOIN "artist" "T1""#), "{sql}");
