@@ -947,3 +947,269 @@ fn a_through_model_is_read_through_and_written_as_far_as_it_can_be() -> Result<(
         Ok(())
     })
 }
+
+// ---- loading
+
+/// The statements `f` runs.
+fn statements<T>(db: &Db, f: impl FnOnce() -> Result<T>) -> Result<(T, u64)> {
+    let before = db.queries_run();
+    let out = f()?;
+    Ok((out, db.queries_run() - before))
+}
+
+#[test]
+fn select_related_reads_foreign_keys_in_the_same_statement_nested_and_null() -> Result<()> {
+    each_empty_db(|db| {
+        chinook(db)?;
+        let qs = Track::objects()
+            .select_related(track::album.artist())
+            .order_by(track::name);
+        let (sql, _) = qs.to_sql();
+        assert!(
+            sql.contains(r#"LEFT OUTER JOIN "album" "T1""#)
+                && sql.contains(r#"LEFT OUTER JOIN "artist" "T2""#),
+            "{sql}"
+        );
+        let (tracks, n) = statements(db, || qs.all(db))?;
+        assert_eq!(n, 1);
+        assert_eq!(tracks.len(), 6, "a NULL key keeps its row");
+        for t in &tracks {
+            let album = t.album.as_ref().and_then(|a| a.get());
+            match t.name.as_str() {
+                "Loose" => assert!(t.album.is_none() && album.is_none()),
+                "Black Dog" | "Stairway To Heaven" => {
+                    let album = album.expect("loaded");
+                    assert_eq!(album.title, "IV");
+                    let artist = album.artist.get().expect("nested");
+                    assert_eq!(artist.name.as_deref(), Some("Led Zeppelin"));
+                    assert_eq!(artist.id, album.artist.id());
+                }
+                _ => {
+                    let artist = album.and_then(|a| a.artist.get()).expect("nested");
+                    assert_eq!(artist.name.as_deref(), Some("AC/DC"));
+                }
+            }
+        }
+        // A tuple, a step named twice, get/first/last.
+        let qs = Track::objects().select_related((track::album, track::album.artist()));
+        let t = statements(db, || {
+            qs.clone().filter(track::name.eq("Thunderstruck")).get(db)
+        })?;
+        assert_eq!(t.1, 1);
+        let album = t.0.album.as_ref().and_then(|a| a.get()).unwrap();
+        assert_eq!(album.title, "Live at Donington");
+        assert!(album.artist.get().is_some());
+        let first = qs.clone().order_by(track::name).first(db)?.unwrap();
+        assert_eq!(first.name, "Black Dog");
+        assert!(first.album.unwrap().get().is_some());
+        let last = qs.order_by(track::name).last(db)?.unwrap();
+        assert_eq!(last.name, "Whole Lotta Rosie");
+        assert!(last.album.unwrap().get().is_some());
+        // Several calls add up; the last row of a slice (a subquery).
+        let qs = Track::objects()
+            .select_related(track::album)
+            .select_related(track::album.artist())
+            .order_by(track::name);
+        let (last, n) = statements(db, || qs.clone().limit(2).last(db))?;
+        let last = last.unwrap();
+        assert_eq!((last.name.as_str(), n), ("Go Down", 1));
+        let album = last.album.as_ref().and_then(|a| a.get()).unwrap();
+        assert_eq!(album.title, "Let There Be Rock");
+        assert!(album.artist.get().is_some());
+        // A non-nullable key: an INNER JOIN.
+        let (sql, _) = Album::objects().select_related(album::artist).to_sql();
+        assert!(sql.contains(r#"INNER JOIN "artist" "T1""#), "{sql}");
+        let albums = Album::objects().select_related(album::artist).all(db)?;
+        assert!(albums.iter().all(|a| a.artist.get().is_some()));
+        Ok(())
+    })
+}
+
+#[test]
+fn select_related_of_a_self_reference() -> Result<()> {
+    each_empty_db(|db| {
+        tables(db)?;
+        let boss = Employee::objects().create(
+            db,
+            Employee {
+                id: 0,
+                last_name: "Adams".into(),
+                reports_to: None,
+            },
+        )?;
+        Employee::objects().create(
+            db,
+            Employee {
+                id: 0,
+                last_name: "Edwards".into(),
+                reports_to: Some((&boss).into()),
+            },
+        )?;
+        let rows = Employee::objects()
+            .select_related(employee::reports_to.reports_to())
+            .order_by(employee::last_name)
+            .all(db)?;
+        assert!(rows[0].reports_to.is_none());
+        let boss_read = rows[1].reports_to.as_ref().unwrap().get().unwrap();
+        assert_eq!(boss_read.last_name, "Adams");
+        assert!(boss_read.reports_to.is_none());
+        Ok(())
+    })
+}
+
+#[test]
+fn prefetch_related_runs_one_statement_per_level() -> Result<()> {
+    each_empty_db(|db| {
+        chinook(db)?;
+        let (artists, n) = statements(db, || {
+            Artist::objects()
+                .prefetch_related(artist::albums.tracks())
+                .order_by(artist::name)
+                .all(db)
+        })?;
+        assert_eq!(n, 3);
+        let acdc = &artists[0];
+        let albums = acdc.albums.get().unwrap();
+        assert_eq!(
+            names(albums, |a| a.title.clone()),
+            ["Let There Be Rock", "Live at Donington"]
+        );
+        let rock = albums
+            .iter()
+            .find(|a| a.title == "Let There Be Rock")
+            .unwrap();
+        assert_eq!(
+            names(rock.tracks.get().unwrap(), |t| t.name.clone()),
+            ["Go Down", "Whole Lotta Rosie"]
+        );
+        assert_eq!(artists[1].albums.get().unwrap().len(), 1);
+        assert_eq!(artists[2].name.as_deref(), Some("Queen"));
+        assert_eq!(artists[2].albums.get(), Some(&[][..]), "loaded, none");
+        // Many-to-many.
+        let (lists, n) = statements(db, || {
+            Playlist::objects()
+                .prefetch_related(playlist::tracks)
+                .all(db)
+        })?;
+        assert_eq!(n, 2);
+        assert_eq!(
+            names(lists[0].tracks.get().unwrap(), |t| t.name.clone()),
+            ["Black Dog", "Go Down"]
+        );
+        // A foreign key, then its reverse; a NULL key stays unloaded.
+        let (tracks, n) = statements(db, || {
+            Track::objects()
+                .prefetch_related((track::album, track::album.artist()))
+                .order_by(track::name)
+                .all(db)
+        })?;
+        assert_eq!(n, 3);
+        for t in &tracks {
+            match &t.album {
+                None => assert_eq!(t.name, "Loose"),
+                Some(fk) => {
+                    let album = fk.get().expect("prefetched");
+                    assert_eq!(album.id, fk.id());
+                    assert!(album.artist.get().is_some());
+                }
+            }
+        }
+        // No rows: no further statement.
+        let (none, n) = statements(db, || {
+            Artist::objects()
+                .filter(artist::name.eq("nobody"))
+                .prefetch_related(artist::albums)
+                .all(db)
+        })?;
+        assert!(none.is_empty());
+        assert_eq!(n, 1);
+        Ok(())
+    })
+}
+
+#[test]
+fn related_rows_of_one_row() -> Result<()> {
+    each_empty_db(|db| {
+        let c = chinook(db)?;
+        let acdc = Artist::objects().filter(artist::name.eq("AC/DC")).get(db)?;
+        let albums = artist::albums.of(&acdc).all(db)?;
+        assert_eq!(
+            names(&albums, |a| a.title.clone()),
+            ["Let There Be Rock", "Live at Donington"]
+        );
+        assert_eq!(
+            artist::albums
+                .of(&acdc)
+                .filter(album::title.contains("Live"))
+                .get(db)?,
+            c.live
+        );
+        assert_eq!(album::tracks.of(&c.iv).count(db)?, 2);
+        let rock = Playlist::objects().get(db)?;
+        let (sql, _) = playlist::tracks.of(&rock).to_sql();
+        assert!(
+            sql.ends_with(r#"WHERE "track"."id" IN (SELECT "playlist_tracks"."track_id" FROM "playlist_tracks" WHERE "playlist_tracks"."playlist_id" = ?)"#),
+            "{sql}"
+        );
+        let tracks = playlist::tracks.of(&rock).all(db)?;
+        assert_eq!(names(&tracks, |t| t.name.clone()), ["Black Dog", "Go Down"]);
+        let _ = (&c.rock, &c.iv);
+        Ok(())
+    })
+}
+
+/// `n` artists, an album each, two tracks on each album.
+fn many(db: &Db, n: usize) -> Result<()> {
+    tables(db)?;
+    let artists =
+        Artist::objects().bulk_create(db, (0..n).map(|i| artist(&format!("a{i}"))).collect())?;
+    let albums = Album::objects().bulk_create(
+        db,
+        artists
+            .iter()
+            .map(|a| album(&format!("t{}", a.id), a))
+            .collect(),
+    )?;
+    Track::objects().bulk_create(
+        db,
+        albums
+            .iter()
+            .flat_map(|a| [track("x", 1, Some(a)), track("y", 2, Some(a))])
+            .collect(),
+    )?;
+    Ok(())
+}
+
+#[test]
+fn loading_runs_a_fixed_number_of_statements_for_10_and_10000_rows() -> Result<()> {
+    for n in [10, 10_000] {
+        each_empty_db(|db| {
+            many(db, n)?;
+            let (tracks, q) = statements(db, || {
+                Track::objects()
+                    .select_related(track::album.artist())
+                    .all(db)
+            })?;
+            assert_eq!((tracks.len(), q), (2 * n, 1));
+            assert!(tracks.iter().all(|t| {
+                let album = t.album.as_ref().unwrap().get().unwrap();
+                album
+                    .artist
+                    .get()
+                    .is_some_and(|a| a.id == album.artist.id())
+            }));
+            let (artists, q) = statements(db, || {
+                Artist::objects()
+                    .prefetch_related(artist::albums.tracks())
+                    .all(db)
+            })?;
+            assert_eq!((artists.len(), q), (n, 3));
+            assert!(artists.iter().all(|a| {
+                let albums = a.albums.get().unwrap();
+                albums.len() == 1 && albums[0].tracks.get().unwrap().len() == 2
+            }));
+            Ok(())
+        })?;
+    }
+    Ok(())
+}

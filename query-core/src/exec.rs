@@ -73,7 +73,33 @@ pub(crate) fn model_ref<M: Model>() -> ModelRef {
     }
 }
 
+/// Runs a `SELECT` written for `model` and calls `each` with every row
+/// (`prefetch_related`'s statements).
+pub(crate) fn each_row(
+    db: &Db,
+    select: &Select<'_>,
+    model: ModelRef,
+    each: &mut dyn FnMut(&crate::backend::Row<'_>) -> Result<()>,
+) -> Result<()> {
+    let w = write(db, Some(model), |w, sql| {
+        sql.text.reserve(256);
+        w.select(sql, select)
+    });
+    db.query_params(&w.text, &w.params, &mut |row| {
+        each(row)?;
+        Ok(true)
+    })
+}
+
+/// Reads one row of a query set (the model, and what `select_related`
+/// added to the row).
+pub(crate) type ReadRow<'r, M> = &'r dyn Fn(&crate::backend::Row<'_>) -> Result<M>;
+
 pub(crate) fn all<M: Model>(db: &Db, q: &Select<'_>) -> Result<Vec<M>> {
+    all_with(db, q, &|row| M::from_row(row, 0))
+}
+
+pub(crate) fn all_with<M: Model>(db: &Db, q: &Select<'_>, read: ReadRow<'_, M>) -> Result<Vec<M>> {
     // A sliced query says how many rows to expect.
     let mut out = Vec::with_capacity(q.limit.map_or(0, |l| l.min(1024) as usize));
     let w = write(db, Some(model_ref::<M>()), |w, sql| {
@@ -88,13 +114,17 @@ pub(crate) fn all<M: Model>(db: &Db, q: &Select<'_>) -> Result<Vec<M>> {
         {
             out.reserve(n);
         }
-        out.push(M::from_row(row, 0)?);
+        out.push(read(row)?);
         Ok(true)
     })?;
     Ok(out)
 }
 
 pub(crate) fn get<M: Model>(db: &Db, q: &Select<'_>) -> Result<M> {
+    get_with(db, q, &|row| M::from_row(row, 0))
+}
+
+pub(crate) fn get_with<M: Model>(db: &Db, q: &Select<'_>, read: ReadRow<'_, M>) -> Result<M> {
     let w = write(db, Some(model_ref::<M>()), |w, sql| w.select(sql, q));
     // Equality on the primary key or a unique column can't match twice;
     // otherwise count further rows (without reading them), as Django does.
@@ -109,7 +139,7 @@ pub(crate) fn get<M: Model>(db: &Db, q: &Select<'_>) -> Result<M> {
     let mut count = 0;
     db.query_params(&w.text, &w.params, &mut |row| {
         if found.is_none() {
-            found = Some(M::from_row(row, 0)?);
+            found = Some(read(row)?);
         }
         count += 1;
         Ok(!pinned && count < GET_LIMIT)
@@ -145,6 +175,21 @@ pub(crate) fn optional<M: Model>(db: &Db, q: &Select<'_>) -> Result<Option<M>> {
     for_each_row(db, q, |m| {
         found = Some(m);
         false
+    })?;
+    Ok(found)
+}
+
+/// At most one row, read by `read`.
+pub(crate) fn optional_with<M: Model>(
+    db: &Db,
+    q: &Select<'_>,
+    read: ReadRow<'_, M>,
+) -> Result<Option<M>> {
+    let w = write(db, Some(model_ref::<M>()), |w, sql| w.select(sql, q));
+    let mut found = None;
+    db.query_params(&w.text, &w.params, &mut |row| {
+        found = Some(read(row)?);
+        Ok(false)
     })?;
     Ok(found)
 }

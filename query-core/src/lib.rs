@@ -22,6 +22,7 @@ mod db;
 mod delete;
 mod error;
 mod exec;
+mod load;
 mod many_to_many;
 mod meta;
 pub mod migrations;
@@ -45,6 +46,9 @@ pub use crate::backend::sqlite::casefold;
 pub use crate::db::BUSY_TIMEOUT;
 pub use crate::db::{Db, Isolation};
 pub use crate::error::{BoxError, ConstraintKind, Error, Result};
+pub use crate::load::{
+    LoadPath, PrefetchPath, PrefetchRelated, SelectRelated, StartsAt, ToOnePath,
+};
 pub use crate::meta::{
     FieldMeta, ForeignKeyMeta, ManyToManyMeta, ModelMeta, OnDelete, RegisteredModel,
     registered_models,

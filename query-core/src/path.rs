@@ -95,6 +95,16 @@ pub trait Relation<const I: usize>: Model {
     type Card: Cardinality;
     /// The relation's join data.
     const REL: &'static RelMeta;
+    #[doc(hidden)]
+    /// The field's type (what `select_related` and `prefetch_related`
+    /// fill).
+    type Slot: crate::relation::RelSlot<Self::Target>;
+    #[doc(hidden)]
+    /// The field.
+    fn slot(&self) -> &Self::Slot;
+    #[doc(hidden)]
+    /// The field.
+    fn slot_mut(&mut self) -> &mut Self::Slot;
 }
 
 /// A path from the model queried ([`Root`](PathLike::Root)) to the model
@@ -267,5 +277,47 @@ impl<P: PathLike> Rel<P> {
     /// The path's join data (for `select_related` and `prefetch_related`).
     pub fn node(self) -> &'static PathNode {
         Self::last()
+    }
+}
+
+impl<M, const I: usize> Rel<Join<M, I, Root<M>>>
+where
+    M: Relation<I, Card = ToMany>,
+{
+    /// The rows related to `row` along this to-many relation, as a query
+    /// set to filter further: Django's `artist.albums.all()`
+    /// (`artist::albums.of(&acdc)`).
+    ///
+    /// SQL: `WHERE "album"."artist_id" = ?` (reverse foreign key);
+    /// `WHERE "track"."id" IN (SELECT "pairs"."far" FROM "pairs" WHERE
+    /// "pairs"."near" = ?)` (many-to-many).
+    pub fn of(self, row: &M) -> crate::queryset::QuerySet<M::Target> {
+        let rel = M::REL;
+        let to = <M::Target as Model>::META;
+        let value = row.pk_value();
+        let cond = match rel.through {
+            Some((table, near, far)) if rel.kind == RelKind::ManyToMany => Cond::InPairs {
+                key: Column::of_field(to.table, to.pk_field().column, to.pk),
+                table,
+                near,
+                far,
+                value,
+            },
+            _ => {
+                let field = to.fields.iter().position(|f| f.column == rel.far_col);
+                Cond::Cmp {
+                    lhs: Expr::Column(Column {
+                        table: TableName::Table(to.table),
+                        name: rel.far_col,
+                        field,
+                        path: None,
+                    }),
+                    op: Cmp::Eq,
+                    rhs: Expr::Value(value),
+                    nullable: false,
+                }
+            }
+        };
+        crate::queryset::QuerySet::new().filter(Q::<M::Target>::from_node(cond))
     }
 }

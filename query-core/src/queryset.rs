@@ -4,13 +4,14 @@ use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
-use crate::backend::Backend;
+use crate::backend::{Backend, Row};
 use crate::db::Db;
 use crate::error::Result;
 use crate::exec;
+use crate::load::{HydrateFn, PrefetchFn, PrefetchRelated, SelectRelated};
 use crate::model::Model;
 use crate::query::{Assignments, Condition, IntoOrder, OrderTerms, Terms};
-use crate::tree::{Cond, Expr, OrderTerm, Select, SelectColumns};
+use crate::tree::{Cond, Expr, OrderTerm, PathNode, Select, SelectColumns};
 use crate::value::Value;
 use crate::write::{Sql, Writer};
 
@@ -33,6 +34,14 @@ pub struct QuerySet<M> {
     order: Terms,
     limit: Option<u64>,
     offset: u64,
+    /// `select_related`: each to-one step and what reads its model from a
+    /// row (steps in the order of their columns in the row).
+    related: Vec<(&'static PathNode, HydrateFn<M>)>,
+    /// The same steps, for the statement.
+    related_nodes: Vec<&'static PathNode>,
+    /// `prefetch_related`: each step and its statement, a step after the
+    /// steps before it.
+    prefetch: Vec<(&'static PathNode, PrefetchFn<M>)>,
     _marker: PhantomData<fn() -> M>,
 }
 
@@ -45,6 +54,9 @@ impl<M> Clone for QuerySet<M> {
             order: self.order.clone(),
             limit: self.limit,
             offset: self.offset,
+            related: self.related.clone(),
+            related_nodes: self.related_nodes.clone(),
+            prefetch: self.prefetch.clone(),
             _marker: PhantomData,
         }
     }
@@ -76,6 +88,9 @@ impl<M: Model> QuerySet<M> {
             order: Terms::None,
             limit: None,
             offset: 0,
+            related: Vec::new(),
+            related_nodes: Vec::new(),
+            prefetch: Vec::new(),
             _marker: PhantomData,
         }
     }
@@ -90,6 +105,92 @@ impl<M: Model> QuerySet<M> {
             offset: self.offset,
             ..Select::new(SelectColumns::Model(exec::model_ref::<M>()), M::META.table)
         }
+    }
+
+    /// The `SELECT` that loads rows: [`query`](QuerySet::query) with the
+    /// columns `select_related` adds.
+    fn query_loading(&self) -> Select<'_> {
+        Select {
+            related: &self.related_nodes,
+            ..self.query()
+        }
+    }
+
+    /// Whether rows are read plainly (no `select_related`, no
+    /// `prefetch_related`).
+    fn plain(&self) -> bool {
+        self.related.is_empty() && self.prefetch.is_empty()
+    }
+
+    /// Reads a row: the model, then each `select_related` step's model
+    /// from the columns after it.
+    fn read_row(&self, row: &Row<'_>) -> Result<M> {
+        let mut m = M::from_row(row, 0)?;
+        let mut offset = M::META.fields.len();
+        for (node, hydrate) in &self.related {
+            hydrate(&mut m, row, offset)?;
+            offset += node.rel.to.fields.len();
+        }
+        Ok(m)
+    }
+
+    /// Runs the `prefetch_related` statements on the rows read: one per
+    /// step, whatever the number of rows.
+    fn run_prefetch(&self, db: &Db, rows: &mut [M]) -> Result<()> {
+        for (_, level) in &self.prefetch {
+            level(db, rows)?;
+        }
+        Ok(())
+    }
+
+    /// At most one row, loaded with its related rows.
+    fn optional(&self, db: &Db, q: &Select<'_>) -> Result<Option<M>> {
+        if self.plain() {
+            return exec::optional(db, q);
+        }
+        let mut row = exec::optional_with(db, q, &|row| self.read_row(row))?;
+        if let Some(m) = &mut row {
+            self.run_prefetch(db, std::slice::from_mut(m))?;
+        }
+        Ok(row)
+    }
+
+    /// Loads the rows that foreign keys (and one-to-one relations) point
+    /// at in the same statement, Django's `select_related`: the joined
+    /// models' columns follow the model's, each step is joined once
+    /// (`LEFT OUTER JOIN` from a nullable key on, so a NULL key keeps its
+    /// row and gives `None`), and [`ForeignKey::get`](crate::ForeignKey::get)
+    /// returns the row read. Takes a path of foreign keys from this model,
+    /// to any depth (`track::album.artist()` loads the album and its
+    /// artist), or a tuple of them; several calls add up.
+    ///
+    /// A path through a reverse foreign key or a many-to-many relation does
+    /// not compile: that is [`prefetch_related`](QuerySet::prefetch_related).
+    pub fn select_related(mut self, paths: impl SelectRelated<M>) -> Self {
+        let mut steps = Vec::new();
+        paths.push(&mut steps);
+        crate::load::add_steps(&mut self.related, steps);
+        self.related_nodes = self.related.iter().map(|(n, _)| *n).collect();
+        self
+    }
+
+    /// Loads related rows along any relation path (reverse foreign keys,
+    /// many-to-many, foreign keys, to any depth: `artist::albums.tracks()`)
+    /// with one more statement per step, whatever the number of rows:
+    /// Django's `prefetch_related`. Each statement selects the related rows
+    /// whose key is in the list the step before found, bound as one
+    /// parameter when long (`IN (SELECT value FROM json_each(?))` on
+    /// SQLite, `= ANY($1)` on PostgreSQL). Then
+    /// [`Related::get`](crate::Related::get) and
+    /// [`ManyToMany::get`](crate::ManyToMany::get) give the rows (`Some(&[])`
+    /// for a row without any), and [`ForeignKey::get`](crate::ForeignKey::get)
+    /// the row pointed at. Takes a path or a tuple of paths; a step loaded
+    /// by two paths is loaded once.
+    pub fn prefetch_related(mut self, paths: impl PrefetchRelated<M>) -> Self {
+        let mut steps = Vec::new();
+        paths.push(&mut steps);
+        crate::load::add_steps(&mut self.prefetch, steps);
+        self
     }
 
     /// Keeps the rows for which `condition` is true. `filter(a).filter(b)`
@@ -219,7 +320,7 @@ impl<M: Model> QuerySet<M> {
             Backend::Postgres => &crate::backend::postgres::PostgresWriter,
             _ => &crate::backend::sqlite::SqliteWriter,
         };
-        let query = self.query();
+        let query = self.query_loading();
         let list = crate::write::select_list(exec::model_ref::<M>());
         let mut sql = Sql::with_buffer(
             String::with_capacity(list.len() + 256),
@@ -233,14 +334,24 @@ impl<M: Model> QuerySet<M> {
     ///
     /// SQL: `SELECT <columns> FROM "t" [WHERE ...] [ORDER BY ...] [LIMIT n OFFSET m]`.
     pub fn all(&self, db: &Db) -> Result<Vec<M>> {
-        exec::all(db, &self.query())
+        if self.plain() {
+            return exec::all(db, &self.query());
+        }
+        let mut rows = exec::all_with(db, &self.query_loading(), &|row| self.read_row(row))?;
+        self.run_prefetch(db, &mut rows)?;
+        Ok(rows)
     }
 
     /// The one row that matches: `Error::DoesNotExist` when none does and
     /// `Error::MultipleObjectsReturned` when several do. No `LIMIT` is added:
     /// a second row is always seen.
     pub fn get(&self, db: &Db) -> Result<M> {
-        exec::get(db, &self.query())
+        if self.plain() {
+            return exec::get(db, &self.query());
+        }
+        let mut row = exec::get_with(db, &self.query_loading(), &|row| self.read_row(row))?;
+        self.run_prefetch(db, std::slice::from_mut(&mut row))?;
+        Ok(row)
     }
 
     /// The first row, ordered by the primary key when the query set is
@@ -249,12 +360,12 @@ impl<M: Model> QuerySet<M> {
     /// SQL: the query with `ORDER BY "pk"` (when unordered) and `LIMIT 1`.
     pub fn first(&self, db: &Db) -> Result<Option<M>> {
         let pk = pk_order::<M>(false);
-        let mut q = self.query();
+        let mut q = self.query_loading();
         if q.order.is_empty() {
             q.order = Cow::Borrowed(std::slice::from_ref(&pk));
         }
         q.limit = Some(q.limit.map_or(1, |l| l.min(1)));
-        exec::optional(db, &q)
+        self.optional(db, &q)
     }
 
     /// The last row: the ordering reversed (the primary key descending when
@@ -287,16 +398,18 @@ impl<M: Model> QuerySet<M> {
             let outer = Select {
                 order: Cow::Owned(reversed),
                 limit: Some(1),
+                related: &self.related_nodes,
                 ..Select::new(SelectColumns::Model(exec::model_ref::<M>()), M::META.table)
             }
             .with_from(crate::tree::From::Subquery(Box::new(q), M::META.table));
-            return exec::optional(db, &outer);
+            return self.optional(db, &outer);
         }
         for o in q.order.to_mut() {
             o.desc = !o.desc;
         }
         q.limit = Some(1);
-        exec::optional(db, &q)
+        q.related = &self.related_nodes;
+        self.optional(db, &q)
     }
 
     /// The number of rows.

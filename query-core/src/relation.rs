@@ -201,3 +201,110 @@ macro_rules! loaded_rows {
     )*};
 }
 loaded_rows!(Related, ManyToMany);
+
+/// A relation field as `select_related` and `prefetch_related` fill it
+/// (implemented by `ForeignKey<T>`, `Option<ForeignKey<T>>`, `Related<T>`
+/// and `ManyToMany<T>`).
+#[doc(hidden)]
+pub trait RelSlot<T> {
+    /// The key held: a foreign key's, `None` for a NULL key and for the
+    /// to-many slots (which hold no key).
+    fn key(&self) -> Option<Value>;
+    /// The rows loaded (none when not loaded).
+    fn loaded(&self) -> &[T];
+    /// The rows loaded (none when not loaded).
+    fn loaded_mut(&mut self) -> &mut [T];
+    /// Keeps one row read by `select_related` (a NULL key keeps nothing).
+    fn set_one(&mut self, row: T);
+}
+
+/// Keeps the rows `prefetch_related` read for one row's key (`None`: no
+/// related row). The to-many slots take the rows; a foreign key copies its
+/// row, which other rows may point at too, so it needs `T: Clone`.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`prefetch_related` along a foreign key copies the row to each row pointing at it: `{T}` must be `Clone`",
+    note = "`select_related` loads a foreign key in the same statement and needs no `Clone`"
+)]
+pub trait TakeRows<T> {
+    /// Keeps the rows.
+    fn take_rows(&mut self, rows: Option<&mut Vec<T>>);
+}
+
+impl<T: Model> RelSlot<T> for ForeignKey<T> {
+    fn key(&self) -> Option<Value> {
+        Some(self.key.to_value())
+    }
+    fn loaded(&self) -> &[T] {
+        self.loaded.as_deref().map_or(&[], std::slice::from_ref)
+    }
+    fn loaded_mut(&mut self) -> &mut [T] {
+        self.loaded
+            .as_deref_mut()
+            .map_or(&mut [], std::slice::from_mut)
+    }
+    fn set_one(&mut self, row: T) {
+        self.set_loaded(row);
+    }
+}
+
+impl<T: Model> RelSlot<T> for Option<ForeignKey<T>> {
+    fn key(&self) -> Option<Value> {
+        self.as_ref().map(|fk| fk.key.to_value())
+    }
+    fn loaded(&self) -> &[T] {
+        self.as_ref().map_or(&[], RelSlot::loaded)
+    }
+    fn loaded_mut(&mut self) -> &mut [T] {
+        self.as_mut().map_or(&mut [], RelSlot::loaded_mut)
+    }
+    fn set_one(&mut self, row: T) {
+        if let Some(fk) = self {
+            fk.set_loaded(row);
+        }
+    }
+}
+
+impl<T: Model + Clone> TakeRows<T> for ForeignKey<T> {
+    fn take_rows(&mut self, rows: Option<&mut Vec<T>>) {
+        if let Some(row) = rows.and_then(|r| r.first()) {
+            self.set_loaded(row.clone());
+        }
+    }
+}
+
+impl<T: Model + Clone> TakeRows<T> for Option<ForeignKey<T>> {
+    fn take_rows(&mut self, rows: Option<&mut Vec<T>>) {
+        if let Some(fk) = self {
+            fk.take_rows(rows);
+        }
+    }
+}
+
+macro_rules! to_many_slot {
+    ($($ty:ident),*) => {$(
+        impl<T> RelSlot<T> for $ty<T> {
+            fn key(&self) -> Option<Value> {
+                None
+            }
+            fn loaded(&self) -> &[T] {
+                self.rows.as_deref().unwrap_or(&[])
+            }
+            fn loaded_mut(&mut self) -> &mut [T] {
+                self.rows.as_deref_mut().unwrap_or(&mut [])
+            }
+            fn set_one(&mut self, row: T) {
+                self.rows = Some(vec![row]);
+            }
+        }
+
+        /// A row of the level before that appears twice (the same key)
+        /// gets the rows once; the other copy gets none.
+        impl<T> TakeRows<T> for $ty<T> {
+            fn take_rows(&mut self, rows: Option<&mut Vec<T>>) {
+                self.rows = Some(rows.map(std::mem::take).unwrap_or_default());
+            }
+        }
+    )*};
+}
+to_many_slot!(Related, ManyToMany);

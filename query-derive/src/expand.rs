@@ -162,6 +162,13 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
                     type Null = #p::Null;
                     type Card = #p::ToMany;
                     #rel_const
+                    type Slot = #ty;
+                    fn slot(&self) -> &#ty {
+                        &self.#ident
+                    }
+                    fn slot_mut(&mut self) -> &mut #ty {
+                        &mut self.#ident
+                    }
                 }
                 #check
             });
@@ -290,6 +297,13 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
                         #c,
                         <#target as ::query::Model>::META,
                     );
+                    type Slot = #ty;
+                    fn slot(&self) -> &#ty {
+                        &self.#ident
+                    }
+                    fn slot_mut(&mut self) -> &mut #ty {
+                        &mut self.#ident
+                    }
                 }
             });
         }

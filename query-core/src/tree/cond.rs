@@ -114,6 +114,21 @@ pub enum Cond {
         /// The condition, on the model's rows.
         inner: Box<Cond>,
     },
+    /// The rows whose primary key `key` is paired with `value` in a table
+    /// of pairs (a many-to-many's `of`): `key IN (SELECT "table"."far"
+    /// FROM "table" WHERE "table"."near" = value)`.
+    InPairs {
+        /// The model's primary key.
+        key: super::Column,
+        /// The table of pairs.
+        table: &'static str,
+        /// Its column holding `value`.
+        near: &'static str,
+        /// Its column holding the model's keys.
+        far: &'static str,
+        /// The near row's key.
+        value: crate::value::Value,
+    },
     /// Some row reached by `path` matches `inner` (a condition on the model
     /// the path reaches): `EXISTS (SELECT ...)`.
     Exists {
@@ -136,7 +151,8 @@ impl Cond {
             | Cond::IsNull { .. }
             | Cond::Not(_)
             | Cond::Exists { .. }
-            | Cond::SelfIn { .. } => false,
+            | Cond::SelfIn { .. }
+            | Cond::InPairs { .. } => false,
             Cond::Group(_, c) => c.can_be_null(),
             Cond::Cmp { op: Cmp::Ne, .. } => false,
             // A NaN argument may be bound as NULL (SQLite does).
@@ -190,7 +206,7 @@ impl Cond {
             | Cond::IsNull { lhs, .. } => expr(lhs),
             Cond::And(c) | Cond::Or(c) => c.iter().any(Cond::has_paths),
             Cond::Not(c) | Cond::Group(_, c) => c.has_paths(),
-            Cond::Exists { .. } | Cond::SelfIn { .. } => true,
+            Cond::Exists { .. } | Cond::SelfIn { .. } | Cond::InPairs { .. } => true,
         }
     }
 
@@ -207,7 +223,7 @@ impl Cond {
             }
         }
         match self {
-            Cond::Empty | Cond::Exists { .. } | Cond::SelfIn { .. } => false,
+            Cond::Empty | Cond::Exists { .. } | Cond::SelfIn { .. } | Cond::InPairs { .. } => false,
             Cond::Cmp { lhs, rhs, .. } => expr(lhs) || expr(rhs),
             Cond::Text { lhs, .. }
             | Cond::In { lhs, .. }

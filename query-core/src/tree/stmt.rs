@@ -82,6 +82,10 @@ pub struct Select<'a> {
     pub limit: Option<u64>,
     /// `OFFSET` (none when 0).
     pub offset: u64,
+    /// `select_related`: the to-one steps whose models' columns follow
+    /// the model's (only with [`SelectColumns::Model`]), each step after
+    /// the steps before it.
+    pub related: &'a [&'static super::PathNode],
 }
 
 impl<'a> Select<'a> {
@@ -98,6 +102,7 @@ impl<'a> Select<'a> {
             order: Cow::Borrowed(&[]),
             limit: None,
             offset: 0,
+            related: &[],
         }
     }
 

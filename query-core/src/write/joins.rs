@@ -125,7 +125,7 @@ impl<'n> Planner<'n> {
     /// `left`: the condition is under `OR` or `NOT`.
     pub fn cond(&mut self, c: &Cond, left: bool) {
         match c {
-            Cond::Empty | Cond::Exists { .. } | Cond::SelfIn { .. } => {}
+            Cond::Empty | Cond::Exists { .. } | Cond::SelfIn { .. } | Cond::InPairs { .. } => {}
             Cond::Group(g, inner) => {
                 let outer = std::mem::replace(&mut self.group, *g);
                 self.cond(inner, left);

@@ -626,6 +626,24 @@ pub(crate) trait Writer: Sync {
                 out.scopes.pop();
                 out.push(")");
             }
+            Cond::InPairs {
+                key,
+                table,
+                near,
+                far,
+                value,
+            } => {
+                self.column(out, key);
+                out.push(" IN (SELECT ");
+                qualified(&mut out.text, table, far);
+                out.push(" FROM ");
+                quote(&mut out.text, table);
+                out.push(" WHERE ");
+                qualified(&mut out.text, table, near);
+                out.push(" = ");
+                self.param(out, Cow::Borrowed(value));
+                out.push(")");
+            }
             Cond::Not(inner) => {
                 // Django's negation keeps rows where the condition is unknown
                 // (compares with NULL). `NOT` alone would drop them.
@@ -669,6 +687,9 @@ pub(crate) trait Writer: Sync {
             planner.cond(h, false);
         }
         s.order.iter().for_each(|o| planner.expr(&o.expr, true));
+        // `select_related`: LEFT OUTER from a nullable key on, so that a
+        // NULL key keeps its row.
+        s.related.iter().for_each(|n| planner.path(n, true));
         let joins = planner.finish();
         let base = match &s.from {
             From::Table(t) => Base::Table(t),
@@ -688,7 +709,18 @@ pub(crate) trait Writer: Sync {
             out.scopes.push(scope);
         }
         match &s.columns {
-            SelectColumns::Model(m) => out.push(select_list(*m)),
+            SelectColumns::Model(m) => {
+                out.push(select_list(*m));
+                for node in s.related {
+                    let alias = out.scopes.last().and_then(|sc| sc.alias(node, 0));
+                    for f in node.rel.to.fields {
+                        out.text.push_str(", \"T");
+                        push_int(&mut out.text, i64::from(alias.unwrap_or(0)));
+                        out.text.push_str("\".");
+                        quote(&mut out.text, f.column);
+                    }
+                }
+            }
             SelectColumns::One => out.push("1"),
             SelectColumns::Exprs(exprs) => {
                 for (i, e) in exprs.iter().enumerate() {

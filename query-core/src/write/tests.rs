@@ -125,6 +125,7 @@ fn report_select<'a>(parts: &'a Parts) -> Select<'a> {
         order: Cow::Borrowed(order),
         limit: Some(10),
         offset: 20,
+        related: &[],
     }
 }
 
