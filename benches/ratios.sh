@@ -45,6 +45,8 @@ row insert_1000  query         rusqlite      '≤ 1.10× (create loop)'
 row insert_1000  query_bulk    rusqlite      '≤ 0.80× (bulk vs per-row)'
 row insert_1000  rusqlite_bulk rusqlite      'reference (issue: ~0.74×)'
 row update       query         rusqlite      '≤ 1.03×'
+row rel_join2    query         rusqlite      '≤ 1.05×'
+row rel_build3   three_hops    one_table     'reported'
 
 p="$dir/all_10k/peak_heap.txt"
 if [ -f "$p" ]; then
@@ -67,6 +69,7 @@ if ls -d "$dir"/pg_* >/dev/null 2>&1; then
     row pg_insert_1000  postgres_bulk    postgres        'reference'
     row pg_insert_1000  postgres_bulk_tx postgres_bulk   'reference (the INSERT in BEGIN/COMMIT)'
     row pg_update       query            postgres        '≤ 1.05×'
+    row pg_rel_join2    query            postgres        '≤ 1.05×'
 fi
 
 t="$dir/concurrency/tps.txt"

@@ -133,8 +133,12 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
                 let reverse = f.reverse.as_ref().map(|l| l.value()).unwrap_or_default();
                 let span = f.reverse.as_ref().map_or(ty_span, |l| l.span());
                 (
-                    quote! {
-                        #p::RelMeta::reverse(
+                    // Spanned on the attribute's value: a wrong `reverse`
+                    // is an error there.
+                    // (The path is written out, not `#p`: the call's
+                    // span runs from its first token to its last.)
+                    quote_spanned! {span=>
+                        ::query::__private::RelMeta::reverse(
                             <Self as ::query::Model>::META,
                             #field_name,
                             <#target as ::query::Model>::META,

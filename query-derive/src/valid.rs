@@ -21,7 +21,32 @@ pub fn field(f: &FieldAttrs) -> Result<()> {
         decimal_precision(f),
         on_delete(f),
         relation_slot(f),
+        not_a_path_method(f),
     ])
+}
+
+/// The methods every relation path has (`album.isnull(true)`,
+/// `album.eq(&a)`, `albums.any(..)`), and those API.md gives to-many paths
+/// (`albums.of(&a)`, `tracks.add(..)`, ...). A model's fields are methods on
+/// the paths that reach it, so a field of one of these names would hide the
+/// relation's method behind a confusing error.
+pub const PATH_METHODS: [&str; 9] = [
+    "isnull", "eq", "any", "node", "of", "add", "remove", "clear", "set",
+];
+
+/// A field may not be named like a relation path's method.
+fn not_a_path_method(f: &FieldAttrs) -> Result<()> {
+    let name = f.ident.to_string();
+    let name = name.strip_prefix("r#").unwrap_or(&name);
+    if PATH_METHODS.contains(&name) {
+        return Err(Error::new(
+            f.ident.span(),
+            format_args!(
+                "a field may not be named `{name}`: relation paths that reach this model have a method `{name}`, which the field would hide; rename the field (`#[field(column = \"{name}\")]` keeps the column)"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Checks the fields of a model against each other, once every field is

@@ -79,7 +79,13 @@ impl RelMeta {
             to_many: false,
             to,
             near_col: f.column,
-            far_col: to.fields[to.pk].column,
+            // (A model whose derive failed has no fields: its error is
+            // the one the user sees, not an index out of bounds here.)
+            far_col: if to.fields.is_empty() {
+                ""
+            } else {
+                to.fields[to.pk].column
+            },
             fk_field,
             through: None,
         }
