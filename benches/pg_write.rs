@@ -23,7 +23,7 @@ use postgres::Statement;
 use postgres::types::ToSql;
 use query::prelude::*;
 
-const N: i64 = 1000;
+const N: i64 = common::INSERTS;
 
 /// The baseline's statements, prepared once on the connection.
 struct Baseline {
@@ -69,20 +69,12 @@ impl Baseline {
     }
 }
 
-/// Untimed: removes earlier inserts, then hands out 1,000 fresh rows
-/// (i = 10001..=11000 of the data set's formula).
 fn fresh_models(db: &Db) -> Vec<Product> {
-    reset_inserts(db);
-    (common::ROWS + 1..=common::ROWS + N)
-        .map(common::new_product)
-        .collect()
+    common::fresh_models(db, reset_inserts)
 }
 
 fn fresh_plain(db: &Db) -> Vec<PlainProduct> {
-    reset_inserts(db);
-    (common::ROWS + 1..=common::ROWS + N)
-        .map(common::new_plain)
-        .collect()
+    common::fresh_plain(db, reset_inserts)
 }
 
 /// Deletes the inserted rows and moves the key's sequence back, so that

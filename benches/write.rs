@@ -17,22 +17,14 @@ use common::{PlainProduct, Product, Ratio, product};
 use criterion::{BatchSize, Criterion};
 use query::prelude::*;
 
-const N: i64 = 1000;
+const N: i64 = common::INSERTS;
 
-/// Untimed: removes earlier inserts, then hands out 1,000 fresh rows
-/// (i = 10001..=11000 of the data set's formula).
 fn fresh_models(db: &Db) -> Vec<Product> {
-    reset_inserts(db);
-    (common::ROWS + 1..=common::ROWS + N)
-        .map(common::new_product)
-        .collect()
+    common::fresh_models(db, reset_inserts)
 }
 
 fn fresh_plain(db: &Db) -> Vec<PlainProduct> {
-    reset_inserts(db);
-    (common::ROWS + 1..=common::ROWS + N)
-        .map(common::new_plain)
-        .collect()
+    common::fresh_plain(db, reset_inserts)
 }
 
 fn reset_inserts(db: &Db) {

@@ -97,26 +97,23 @@ fn a_foreign_key_is_a_column_named_field_id_holding_the_key() -> Result<()> {
     })
 }
 
+fn employee(db: &Db, last_name: &str, reports_to: Option<&Employee>) -> Result<Employee> {
+    Employee::objects().create(
+        db,
+        Employee {
+            id: 0,
+            last_name: last_name.into(),
+            reports_to: reports_to.map(Into::into),
+        },
+    )
+}
+
 #[test]
 fn a_nullable_self_reference_and_a_one_to_one() -> Result<()> {
     each_empty_db(|db| {
         tables(db)?;
-        let boss = Employee::objects().create(
-            db,
-            Employee {
-                id: 0,
-                last_name: "Adams".into(),
-                reports_to: None,
-            },
-        )?;
-        let clerk = Employee::objects().create(
-            db,
-            Employee {
-                id: 0,
-                last_name: "Edwards".into(),
-                reports_to: Some((&boss).into()),
-            },
-        )?;
+        let boss = employee(db, "Adams", None)?;
+        let clerk = employee(db, "Edwards", Some(&boss))?;
         use employee::*;
         assert_eq!(
             Employee::objects()
@@ -408,22 +405,8 @@ fn exclude_across_a_to_many_relation_is_a_subquery() -> Result<()> {
 fn a_self_reference_and_many_to_many() -> Result<()> {
     each_empty_db(|db| {
         tables(db)?;
-        let boss = Employee::objects().create(
-            db,
-            Employee {
-                id: 0,
-                last_name: "Adams".into(),
-                reports_to: None,
-            },
-        )?;
-        Employee::objects().create(
-            db,
-            Employee {
-                id: 0,
-                last_name: "Edwards".into(),
-                reports_to: Some((&boss).into()),
-            },
-        )?;
+        let boss = employee(db, "Adams", None)?;
+        employee(db, "Edwards", Some(&boss))?;
         let under_adams = Employee::objects()
             .filter(employee::reports_to.last_name().eq("Adams"))
             .get(db)?;
@@ -1029,22 +1012,8 @@ fn select_related_reads_foreign_keys_in_the_same_statement_nested_and_null() -> 
 fn select_related_of_a_self_reference() -> Result<()> {
     each_empty_db(|db| {
         tables(db)?;
-        let boss = Employee::objects().create(
-            db,
-            Employee {
-                id: 0,
-                last_name: "Adams".into(),
-                reports_to: None,
-            },
-        )?;
-        Employee::objects().create(
-            db,
-            Employee {
-                id: 0,
-                last_name: "Edwards".into(),
-                reports_to: Some((&boss).into()),
-            },
-        )?;
+        let boss = employee(db, "Adams", None)?;
+        employee(db, "Edwards", Some(&boss))?;
         let rows = Employee::objects()
             .select_related(employee::reports_to.reports_to())
             .order_by(employee::last_name)

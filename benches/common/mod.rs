@@ -120,6 +120,22 @@ pub fn new_plain(i: i64) -> PlainProduct {
     }
 }
 
+/// How many rows a write benchmark inserts per iteration.
+pub const INSERTS: i64 = 1000;
+
+/// Untimed: `reset` removes earlier inserts, then hands out `INSERTS` fresh
+/// rows (i = 10001..=11000 of the data set's formula).
+pub fn fresh_models(db: &Db, reset: fn(&Db)) -> Vec<Product> {
+    reset(db);
+    (ROWS + 1..=ROWS + INSERTS).map(new_product).collect()
+}
+
+/// [`fresh_models`] as the baseline's plain structs.
+pub fn fresh_plain(db: &Db, reset: fn(&Db)) -> Vec<PlainProduct> {
+    reset(db);
+    (ROWS + 1..=ROWS + INSERTS).map(new_plain).collect()
+}
+
 /// Criterion settings sized for a 2-core machine: every bench binary
 /// finishes in well under a minute.
 pub fn criterion() -> criterion::Criterion {

@@ -12,7 +12,7 @@
 //! `&'static PathNode` built at compile time). So building a path allocates
 //! nothing, and a condition carries it as one pointer.
 //!
-//! The design and its prototype: `docs/relations-design.md`.
+//! The design and its reasoning: `docs/relations-design.md`.
 
 use std::marker::PhantomData;
 
@@ -198,11 +198,17 @@ impl<P: PathLike> Rel<P> {
     #[doc(hidden)]
     pub const NEW: Self = Rel(PhantomData);
 
+    /// The path's last step. Evaluated at compile time: a `Rel` over the
+    /// empty path (which the derive never builds) fails to compile rather
+    /// than reaching a panic at run time.
+    const LAST: &'static PathNode = match P::NODE {
+        Some(node) => node,
+        None => panic!("a relation path has at least one step"),
+    };
+
+    #[inline]
     fn last() -> &'static PathNode {
-        match P::NODE {
-            Some(node) => node,
-            None => unreachable!("a relation path has at least one step"),
-        }
+        Self::LAST
     }
 
     #[doc(hidden)]

@@ -94,6 +94,12 @@ impl RelMeta {
     /// The reverse of the foreign key `to.<fk_name>`, which must point at
     /// `owner`: checked at compile time (a const), so a wrong
     /// `reverse = ".."` fails to compile.
+    ///
+    /// # Panics
+    ///
+    /// When `fk_name` is not a foreign key of `to` pointing at `owner`. The
+    /// derive calls this only in a `const` item, where the panic is the
+    /// compile error the user reads; it never runs at run time.
     pub const fn reverse(
         owner: &'static ModelMeta,
         name: &'static str,
@@ -154,6 +160,11 @@ impl RelMeta {
     /// compile time (a const), so a `through = ".."` naming a model without
     /// exactly those two keys fails to compile. When `owner` and `to` are
     /// one model, the first of its two keys to it is the near one.
+    ///
+    /// # Panics
+    ///
+    /// When `through` lacks exactly one foreign key to each side; as with
+    /// [`reverse`](RelMeta::reverse), only ever in const evaluation.
     pub const fn many_to_many_through(
         owner: &'static ModelMeta,
         name: &'static str,

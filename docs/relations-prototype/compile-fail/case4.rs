@@ -1,6 +1,0 @@
-#![allow(unused)]
-fn main() {
-use app::Objects;
-use app::music::{artist, Artist};
-let _ = Artist::objects().filter(artist::albums.tracks().milliseconds().icontains("3"));
-}
