@@ -34,7 +34,7 @@ use proptest::sample::select;
 use proptest::test_runner::{TestCaseResult, TestRunner};
 use query::casefold;
 use query::prelude::*;
-use query::{FieldType, IntoValue, Ordered};
+use query::{FieldType, IntoValue, Operand, Ordered};
 
 mod common;
 
@@ -124,7 +124,7 @@ enum Step {
 fn eq_like<T>(f: Field<Item, T>, op: &Op<T::Scalar>) -> Q<Item>
 where
     T: FieldType,
-    T::Scalar: Clone + IntoValue<T::Scalar>,
+    T::Scalar: Clone + IntoValue<T::Scalar> + Operand<Item, T::Scalar>,
 {
     match op {
         Op::Eq(v) => f.eq(v.clone()),
@@ -138,7 +138,7 @@ where
 fn ordered<T>(f: Field<Item, T>, op: &Op<T::Scalar>) -> Q<Item>
 where
     T: FieldType + Ordered,
-    T::Scalar: Clone + IntoValue<T::Scalar>,
+    T::Scalar: Clone + IntoValue<T::Scalar> + Operand<Item, T::Scalar>,
 {
     match op {
         Op::Cmp(CmpOp::Gt, v) => f.gt(v.clone()),

@@ -93,13 +93,18 @@ pub(crate) fn each_row(
 
 /// Reads one row of a query set (the model, and what `select_related`
 /// added to the row).
-pub(crate) type ReadRow<'r, M> = &'r dyn Fn(&crate::backend::Row<'_>) -> Result<M>;
+pub(crate) type ReadRow<'r, R> = &'r dyn Fn(&crate::backend::Row<'_>) -> Result<R>;
 
 pub(crate) fn all<M: Model>(db: &Db, q: &Select<'_>) -> Result<Vec<M>> {
-    all_with(db, q, &|row| M::from_row(row, 0))
+    all_with::<M, M>(db, q, &|row| M::from_row(row, 0))
 }
 
-pub(crate) fn all_with<M: Model>(db: &Db, q: &Select<'_>, read: ReadRow<'_, M>) -> Result<Vec<M>> {
+/// The rows of a query on `M`'s table, each read by `read`.
+pub(crate) fn all_with<M: Model, R>(
+    db: &Db,
+    q: &Select<'_>,
+    read: ReadRow<'_, R>,
+) -> Result<Vec<R>> {
     // A sliced query says how many rows to expect.
     let mut out = Vec::with_capacity(q.limit.map_or(0, |l| l.min(1024) as usize));
     let w = write(db, Some(model_ref::<M>()), |w, sql| {
@@ -121,10 +126,11 @@ pub(crate) fn all_with<M: Model>(db: &Db, q: &Select<'_>, read: ReadRow<'_, M>) 
 }
 
 pub(crate) fn get<M: Model>(db: &Db, q: &Select<'_>) -> Result<M> {
-    get_with(db, q, &|row| M::from_row(row, 0))
+    get_with::<M, M>(db, q, &|row| M::from_row(row, 0))
 }
 
-pub(crate) fn get_with<M: Model>(db: &Db, q: &Select<'_>, read: ReadRow<'_, M>) -> Result<M> {
+/// The one row of a query on `M`'s table, read by `read`.
+pub(crate) fn get_with<M: Model, R>(db: &Db, q: &Select<'_>, read: ReadRow<'_, R>) -> Result<R> {
     let w = write(db, Some(model_ref::<M>()), |w, sql| w.select(sql, q));
     // Equality on the primary key or a unique column can't match twice;
     // otherwise count further rows (without reading them), as Django does.
@@ -180,11 +186,11 @@ pub(crate) fn optional<M: Model>(db: &Db, q: &Select<'_>) -> Result<Option<M>> {
 }
 
 /// At most one row, read by `read`.
-pub(crate) fn optional_with<M: Model>(
+pub(crate) fn optional_with<M: Model, R>(
     db: &Db,
     q: &Select<'_>,
-    read: ReadRow<'_, M>,
-) -> Result<Option<M>> {
+    read: ReadRow<'_, R>,
+) -> Result<Option<R>> {
     let w = write(db, Some(model_ref::<M>()), |w, sql| w.select(sql, q));
     let mut found = None;
     db.query_params(&w.text, &w.params, &mut |row| {
@@ -206,15 +212,25 @@ fn scalar_i64(db: &Db, sql: &Sql<'_>) -> Result<Option<i64>> {
 /// `SELECT COUNT(*)`, of the slice when sliced.
 pub(crate) fn count<M: Model>(db: &Db, q: &Select<'_>) -> Result<usize> {
     let count = [Expr::count_star()];
-    let select = if q.is_sliced() || q.distinct {
-        // Count the slice's rows, or the distinct rows, in a subquery.
+    let select = if q.is_sliced() || q.distinct || !q.group_by.is_empty() {
+        // Count the slice's rows, the distinct rows, or the groups, in a
+        // subquery.
         let inner = Select {
             columns: if q.distinct {
                 q.columns.clone()
             } else {
                 SelectColumns::One
             },
-            order: Cow::Borrowed(&[]),
+            extra: if q.distinct {
+                q.extra.clone()
+            } else {
+                Cow::Borrowed(&[])
+            },
+            order: if q.is_sliced() {
+                q.order.clone()
+            } else {
+                Cow::Borrowed(&[])
+            },
             ..q.clone()
         };
         Select::new(SelectColumns::Exprs(Cow::Borrowed(&count)), M::META.table)
@@ -222,6 +238,7 @@ pub(crate) fn count<M: Model>(db: &Db, q: &Select<'_>) -> Result<usize> {
     } else {
         Select {
             columns: SelectColumns::Exprs(Cow::Borrowed(&count)),
+            extra: Cow::Borrowed(&[]),
             order: Cow::Borrowed(&[]),
             ..q.clone()
         }
@@ -234,6 +251,7 @@ pub(crate) fn count<M: Model>(db: &Db, q: &Select<'_>) -> Result<usize> {
 pub(crate) fn exists<M: Model>(db: &Db, q: &Select<'_>) -> Result<bool> {
     let select = Select {
         columns: SelectColumns::One,
+        extra: Cow::Borrowed(&[]),
         ..q.clone()
     };
     let w = write(db, Some(model_ref::<M>()), |w, sql| w.select(sql, &select));
@@ -251,9 +269,10 @@ fn target<'a, M: Model>(q: &'a Select<'a>) -> Target<'a> {
     let m = model_ref::<M>();
     // A slice, or a filter that joins (UPDATE and DELETE can't): the rows'
     // keys, selected.
-    if q.is_sliced() || q.filter.is_some_and(Cond::has_paths) {
+    if q.is_sliced() || q.filter.is_some_and(Cond::has_paths) || !q.group_by.is_empty() {
         let keys = Select {
             columns: SelectColumns::Exprs(Cow::Owned(vec![Expr::Column(m.pk_column())])),
+            extra: Cow::Borrowed(&[]),
             ..q.clone()
         };
         Target::KeysIn(m.pk_column(), Box::new(keys))
@@ -272,7 +291,7 @@ pub(crate) fn update<M: Model>(
     }
     let set: Vec<(&'static str, Option<Expr>)> = assignments
         .into_iter()
-        .map(|a| (a.column, Some(Expr::Value(a.value))))
+        .map(|a| (a.column, Some(a.value)))
         .collect();
     let update = Update {
         table: M::META.table,

@@ -22,6 +22,7 @@ mod db;
 mod delete;
 mod error;
 mod exec;
+mod expr;
 mod load;
 mod many_to_many;
 mod meta;
@@ -46,6 +47,10 @@ pub use crate::backend::sqlite::casefold;
 pub use crate::db::BUSY_TIMEOUT;
 pub use crate::db::{Db, Isolation};
 pub use crate::error::{BoxError, ConstraintKind, Error, Result};
+pub use crate::expr::{
+    Aggregate, AggregateArg, Aggregates, Avg, Columns, Computed, Count, ExprOrder, Expression, Max,
+    Min, Sum,
+};
 pub use crate::load::{
     LoadPath, PrefetchPath, PrefetchRelated, SelectRelated, StartsAt, ToOnePath,
 };
@@ -58,11 +63,11 @@ pub use crate::pool::{Pool, PooledDb};
 pub use crate::query::{
     Assignment, Assignments, Condition, Field, IntoOrder, Order, OrderTerms, Q, TextOp,
 };
-pub use crate::queryset::QuerySet;
+pub use crate::queryset::{Annotated, Models, QuerySet, Shape, Values, ValuesAnnotated};
 pub use crate::relation::{ForeignKey, ManyToMany, OneToOne, Related};
 pub use crate::types::{
-    DecimalField, FieldType, IntoValue, Nullable, Ordered, PrimaryKey, Scalar, TextField,
-    TextLookup, Timestamp,
+    DecimalField, FieldType, IntoValue, Nullable, Numeric, Operand, Ordered, PrimaryKey, Scalar,
+    Summable, TextField, TextLookup, Timestamp,
 };
 pub use crate::validation::{FieldError, ValidationErrors};
 pub use crate::value::{SqlType, Value};
@@ -78,8 +83,8 @@ pub use rust_decimal::{self, Decimal};
 /// Everything a user of the crate needs: `use query::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Backend, Db, Error, Field, FieldError, ForeignKey, ManyToMany, Model, OneToOne, Pool, Q,
-        QuerySet, Related, Result, ValidationErrors, Value,
+        Avg, Backend, Count, Db, Error, Field, FieldError, ForeignKey, ManyToMany, Max, Min, Model,
+        OneToOne, Pool, Q, QuerySet, Related, Result, Sum, ValidationErrors, Value,
     };
 }
 

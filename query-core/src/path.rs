@@ -228,7 +228,7 @@ impl<P: PathLike> Rel<P> {
     }
 
     /// The column that is NULL exactly when there is no related row.
-    fn key_column() -> Column {
+    pub(crate) fn key_column() -> Column {
         let node = Self::last();
         let meta = <P::At as Model>::META;
         let (name, field, path) = if node.rel.kind == RelKind::ForeignKey {

@@ -6,7 +6,7 @@ use std::ops::{BitAnd, BitOr, Neg, Not};
 
 use crate::model::Model;
 use crate::tree::{Cmp, Column, Cond, Expr, OrderTerm, PathNode};
-use crate::types::{FieldType, IntoValue, Nullable, Ordered, TextLookup};
+use crate::types::{FieldType, IntoValue, Nullable, Operand, Ordered, TextLookup};
 use crate::value::Value;
 
 pub use crate::tree::TextOp;
@@ -199,12 +199,13 @@ impl<M: Model, T: FieldType> Field<M, T> {
         Expr::Column(self.col())
     }
 
-    fn cmp(self, op: Cmp, value: Value) -> Q<M> {
+    fn cmp(self, op: Cmp, rhs: impl Operand<M, T::Scalar>) -> Q<M> {
+        let (rhs, rhs_null) = rhs.into_operand();
         Q::from_node(Cond::Cmp {
             lhs: self.expr(),
             op,
-            rhs: Expr::Value(value),
-            nullable: T::NULLABLE,
+            rhs,
+            nullable: T::NULLABLE || rhs_null,
         })
     }
 
@@ -222,46 +223,46 @@ impl<M: Model, T: FieldType> Field<M, T> {
 
     /// `field = value` (Django's `field=value`, `__exact`). On an `Option`
     /// field, NULL rows never match: use `isnull(true)` for them.
-    pub fn eq(self, value: impl IntoValue<T::Scalar>) -> Q<M> {
-        self.cmp(Cmp::Eq, value.into_value())
+    pub fn eq(self, value: impl Operand<M, T::Scalar>) -> Q<M> {
+        self.cmp(Cmp::Eq, value)
     }
 
     /// Not equal: exactly `!field.eq(value)`, so rows where the field is NULL
     /// match (as Django's `exclude(field=value)` keeps them).
-    pub fn ne(self, value: impl IntoValue<T::Scalar>) -> Q<M> {
-        self.cmp(Cmp::Ne, value.into_value())
+    pub fn ne(self, value: impl Operand<M, T::Scalar>) -> Q<M> {
+        self.cmp(Cmp::Ne, value)
     }
 
     /// `field > value` (`__gt`).
-    pub fn gt(self, value: impl IntoValue<T::Scalar>) -> Q<M>
+    pub fn gt(self, value: impl Operand<M, T::Scalar>) -> Q<M>
     where
         T: Ordered,
     {
-        self.cmp(Cmp::Gt, value.into_value())
+        self.cmp(Cmp::Gt, value)
     }
 
     /// `field >= value` (`__gte`).
-    pub fn gte(self, value: impl IntoValue<T::Scalar>) -> Q<M>
+    pub fn gte(self, value: impl Operand<M, T::Scalar>) -> Q<M>
     where
         T: Ordered,
     {
-        self.cmp(Cmp::Gte, value.into_value())
+        self.cmp(Cmp::Gte, value)
     }
 
     /// `field < value` (`__lt`).
-    pub fn lt(self, value: impl IntoValue<T::Scalar>) -> Q<M>
+    pub fn lt(self, value: impl Operand<M, T::Scalar>) -> Q<M>
     where
         T: Ordered,
     {
-        self.cmp(Cmp::Lt, value.into_value())
+        self.cmp(Cmp::Lt, value)
     }
 
     /// `field <= value` (`__lte`).
-    pub fn lte(self, value: impl IntoValue<T::Scalar>) -> Q<M>
+    pub fn lte(self, value: impl Operand<M, T::Scalar>) -> Q<M>
     where
         T: Ordered,
     {
-        self.cmp(Cmp::Lte, value.into_value())
+        self.cmp(Cmp::Lte, value)
     }
 
     /// `lo <= field <= hi` (`__range`, inclusive at both ends).
@@ -370,11 +371,14 @@ impl<M: Model, T: FieldType> Field<M, T> {
     }
 
     /// An assignment for [`QuerySet::update`](crate::QuerySet::update):
-    /// `qty.set(0)`. An `Option` field takes a value or `None`.
-    pub fn set(self, value: impl IntoValue<T>) -> Assignment<M> {
+    /// `qty.set(0)`. An `Option` field takes a value or `None`. An
+    /// expression of the same type on the same model is computed by the
+    /// database from each row's values: `qty.set(qty + 1)` (Django's
+    /// `F("qty") + 1`).
+    pub fn set(self, value: impl Operand<M, T>) -> Assignment<M> {
         Assignment {
             column: self.column.name,
-            value: value.into_value(),
+            value: value.into_operand().0,
             _marker: PhantomData,
         }
     }
@@ -491,7 +495,7 @@ impl<M: Model, T: FieldType> IntoOrder<M> for Field<M, T> {
 /// One `SET column = value` of an `update`.
 pub struct Assignment<M> {
     pub(crate) column: &'static str,
-    pub(crate) value: Value,
+    pub(crate) value: Expr,
     _marker: PhantomData<fn() -> M>,
 }
 

@@ -6,12 +6,13 @@ use std::marker::PhantomData;
 
 use crate::backend::{Backend, Row};
 use crate::db::Db;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::exec;
+use crate::expr::{Aggregates, Columns};
 use crate::load::{HydrateFn, PrefetchFn, PrefetchRelated, SelectRelated};
 use crate::model::Model;
 use crate::query::{Assignments, Condition, IntoOrder, OrderTerms, Terms};
-use crate::tree::{Cond, Expr, OrderTerm, PathNode, Select, SelectColumns};
+use crate::tree::{Column, Cond, Expr, OrderTerm, PathNode, Select, SelectColumns, TableName};
 use crate::value::Value;
 use crate::write::{Sql, Writer};
 
@@ -25,8 +26,26 @@ use crate::write::{Sql, Writer};
 /// `limit` and `offset` are honoured by every method: `count`, `exists`,
 /// `first`, `last`, `update` and `delete` of a sliced query act on the rows of
 /// that slice only.
-pub struct QuerySet<M> {
+///
+/// `S` says what a row is: the model ([`Models`], the default), the model
+/// and its annotations ([`Annotated`], from
+/// [`annotate`](QuerySet::annotate)), or listed values ([`Values`], from
+/// [`values_list`](QuerySet::values_list)).
+pub struct QuerySet<M, S = Models> {
     filter: Cond,
+    /// `HAVING`: conditions on aggregates.
+    having: Cond,
+    /// The expressions selected after the model's columns (annotations),
+    /// or instead of them (`values_list`, then its annotations).
+    select: Vec<Expr>,
+    /// How many of `select` `values_list` listed (0: the model's rows).
+    values: usize,
+    /// Whether rows are grouped (an aggregate is annotated, or filtered on).
+    grouped: bool,
+    /// Each annotation as the user built it, and the `filter()` group its
+    /// joins belong to: a `filter` or `order_by` on the same value reuses
+    /// them.
+    annotations: Vec<(Expr, u32)>,
     /// `filter()` calls that followed to-many relations so far (each one's
     /// joins are its own).
     groups: u32,
@@ -42,13 +61,18 @@ pub struct QuerySet<M> {
     /// `prefetch_related`: each step and its statement, a step after the
     /// steps before it.
     prefetch: Vec<(&'static PathNode, PrefetchFn<M>)>,
-    _marker: PhantomData<fn() -> M>,
+    _marker: PhantomData<fn() -> (M, S)>,
 }
 
-impl<M> Clone for QuerySet<M> {
+impl<M, S> Clone for QuerySet<M, S> {
     fn clone(&self) -> Self {
         QuerySet {
             filter: self.filter.clone(),
+            having: self.having.clone(),
+            select: self.select.clone(),
+            values: self.values,
+            grouped: self.grouped,
+            annotations: self.annotations.clone(),
             groups: self.groups,
             distinct: self.distinct,
             order: self.order.clone(),
@@ -62,7 +86,7 @@ impl<M> Clone for QuerySet<M> {
     }
 }
 
-impl<M: Model> fmt::Debug for QuerySet<M> {
+impl<M: Model, S: Shape<M>> fmt::Debug for QuerySet<M, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (sql, params) = self.to_sql();
         f.debug_struct("QuerySet")
@@ -83,6 +107,11 @@ impl<M: Model> QuerySet<M> {
     pub fn new() -> Self {
         QuerySet {
             filter: Cond::Empty,
+            having: Cond::Empty,
+            select: Vec::new(),
+            values: 0,
+            grouped: false,
+            annotations: Vec::new(),
             groups: 0,
             distinct: false,
             order: Terms::None,
@@ -94,16 +123,186 @@ impl<M: Model> QuerySet<M> {
             _marker: PhantomData,
         }
     }
+}
+
+impl<M: Model, S: Shape<M>> QuerySet<M, S> {
+    /// The same query set, its rows read as `S2`.
+    fn reshape<S2>(self) -> QuerySet<M, S2> {
+        QuerySet {
+            filter: self.filter,
+            having: self.having,
+            select: self.select,
+            values: self.values,
+            grouped: self.grouped,
+            annotations: self.annotations,
+            groups: self.groups,
+            distinct: self.distinct,
+            order: self.order,
+            limit: self.limit,
+            offset: self.offset,
+            related: self.related,
+            related_nodes: self.related_nodes,
+            prefetch: self.prefetch,
+            _marker: PhantomData,
+        }
+    }
 
     /// The `SELECT` of this query set's rows, borrowing its parts.
     pub(crate) fn query(&self) -> Select<'_> {
+        let columns = if self.values > 0 {
+            SelectColumns::Exprs(Cow::Borrowed(&self.select))
+        } else {
+            SelectColumns::Model(exec::model_ref::<M>())
+        };
         Select {
             distinct: self.distinct,
             filter: Some(&self.filter),
+            having: Some(&self.having),
+            group_by: self.group_by(),
+            extra: if self.values > 0 {
+                Cow::Borrowed(&[])
+            } else {
+                Cow::Borrowed(&self.select)
+            },
             order: Cow::Borrowed(self.order.as_slice()),
             limit: self.limit,
             offset: self.offset,
-            ..Select::new(SelectColumns::Model(exec::model_ref::<M>()), M::META.table)
+            ..Select::new(columns, M::META.table)
+        }
+    }
+
+    /// `GROUP BY`, when rows are grouped: the model's key (and each
+    /// `select_related` row's: the other columns depend on them), or the
+    /// listed values and what the rows are ordered by, as Django groups.
+    fn group_by(&self) -> Cow<'_, [Expr]> {
+        if !self.grouped {
+            return Cow::Borrowed(&[]);
+        }
+        let mut by = Vec::new();
+        if self.values > 0 {
+            by.extend(
+                self.select[..self.values]
+                    .iter()
+                    .filter(|e| !e.has_aggregate())
+                    .cloned(),
+            );
+            for o in self.order.as_slice() {
+                if !o.expr.has_aggregate() && !by.contains(&o.expr) {
+                    by.push(o.expr.clone());
+                }
+            }
+        } else {
+            by.push(Expr::Column(exec::model_ref::<M>().pk_column()));
+            for node in &self.related_nodes {
+                let to = node.rel.to;
+                by.push(Expr::Column(Column {
+                    table: TableName::Table(to.table),
+                    name: to.pk_field().column,
+                    field: Some(to.pk),
+                    path: Some(node),
+                }));
+            }
+        }
+        Cow::Owned(by)
+    }
+
+    /// The `filter()` group whose joins an aggregate over a to-many
+    /// relation uses: that of the latest `filter()` through the same
+    /// relation (Django: "the filter restricts the annotation" when it
+    /// comes first), else the shared group 0, whose joins every annotation
+    /// and listed value reuses (so a `filter()` after `annotate` joins
+    /// again, as in Django).
+    fn group_for(&mut self, e: &Expr) -> u32 {
+        fn first_to_many(node: &'static PathNode) -> Option<&'static PathNode> {
+            node.steps().into_iter().find(|s| s.to_many())
+        }
+        let mut step = None;
+        e.for_each_column(&mut |c| {
+            if step.is_none() {
+                step = c.path.and_then(first_to_many);
+            }
+        });
+        if let Some(step) = step {
+            let mut found = 0;
+            let mut visit = |c: &Cond| {
+                if let Cond::Group(g, inner) = c {
+                    let mut same = false;
+                    inner.for_each_expr(&mut |e| {
+                        e.for_each_column(&mut |c| {
+                            same |= c.path.and_then(first_to_many).is_some_and(|s| s.same(step))
+                        })
+                    });
+                    if same {
+                        found = found.max(*g);
+                    }
+                }
+            };
+            match &self.filter {
+                Cond::And(parts) => parts.iter().for_each(&mut visit),
+                c => visit(c),
+            }
+            if found > 0 {
+                return found;
+            }
+        }
+        // Django's annotations reuse the joins there are: those of the
+        // shared group.
+        0
+    }
+
+    /// Puts each aggregate of `e` over a to-many relation in its joins'
+    /// group: an annotation's own, or (for one not annotated) its own.
+    fn place(&mut self, e: &mut Expr) {
+        if let Some(g) = self
+            .annotations
+            .iter()
+            .find(|(a, _)| a == e)
+            .map(|(_, g)| *g)
+        {
+            if g > 0 {
+                let inner = std::mem::replace(e, Expr::Value(Value::Null));
+                *e = Expr::Group(g, Box::new(inner));
+            }
+            return;
+        }
+        match e {
+            Expr::Aggregate { .. } if e.has_paths(true) => {
+                let g = self.group_for(e);
+                if g > 0 {
+                    let inner = std::mem::replace(e, Expr::Value(Value::Null));
+                    *e = Expr::Group(g, Box::new(inner));
+                }
+            }
+            Expr::Cast(inner, _) => self.place(inner),
+            Expr::Binary(l, _, r) => {
+                self.place(l);
+                self.place(r);
+            }
+            Expr::Func(_, args) => args.iter_mut().for_each(|a| self.place(a)),
+            _ => {}
+        }
+    }
+
+    /// Adds expressions to the select list (annotations, or listed
+    /// values), grouping rows when one is an aggregate.
+    fn add_columns(&mut self, columns: &impl Columns<M>) {
+        let mut exprs = Vec::new();
+        columns.push_exprs(&mut exprs);
+        for mut e in exprs {
+            if e.has_aggregate() {
+                self.grouped = true;
+                let original = e.clone();
+                let g = if e.has_paths(true) {
+                    self.group_for(&e)
+                } else {
+                    0
+                };
+                if g > 0 {
+                    e = Expr::Group(g, Box::new(e));
+                }
+                self.annotations.push((original, g));
+            }
+            self.select.push(e);
         }
     }
 
@@ -116,15 +315,26 @@ impl<M: Model> QuerySet<M> {
         }
     }
 
-    /// Whether rows are read plainly (no `select_related`, no
-    /// `prefetch_related`).
+    /// Whether rows are read plainly (the model's columns only, no
+    /// `select_related`, no `prefetch_related`).
     fn plain(&self) -> bool {
-        self.related.is_empty() && self.prefetch.is_empty()
+        self.related.is_empty() && self.prefetch.is_empty() && self.select.is_empty()
+    }
+
+    /// The number of columns the model's rows take (its own and those of
+    /// `select_related`): where annotations start.
+    fn model_width(&self) -> usize {
+        M::META.fields.len()
+            + self
+                .related
+                .iter()
+                .map(|(n, _)| n.rel.to.fields.len())
+                .sum::<usize>()
     }
 
     /// Reads a row: the model, then each `select_related` step's model
     /// from the columns after it.
-    fn read_row(&self, row: &Row<'_>) -> Result<M> {
+    fn read_model(&self, row: &Row<'_>) -> Result<M> {
         let mut m = M::from_row(row, 0)?;
         let mut offset = M::META.fields.len();
         for (node, hydrate) in &self.related {
@@ -141,56 +351,6 @@ impl<M: Model> QuerySet<M> {
             level(db, rows)?;
         }
         Ok(())
-    }
-
-    /// At most one row, loaded with its related rows.
-    fn optional(&self, db: &Db, q: &Select<'_>) -> Result<Option<M>> {
-        if self.plain() {
-            return exec::optional(db, q);
-        }
-        let mut row = exec::optional_with(db, q, &|row| self.read_row(row))?;
-        if let Some(m) = &mut row {
-            self.run_prefetch(db, std::slice::from_mut(m))?;
-        }
-        Ok(row)
-    }
-
-    /// Loads the rows that foreign keys (and one-to-one relations) point
-    /// at in the same statement, Django's `select_related`: the joined
-    /// models' columns follow the model's, each step is joined once
-    /// (`LEFT OUTER JOIN` from a nullable key on, so a NULL key keeps its
-    /// row and gives `None`), and [`ForeignKey::get`](crate::ForeignKey::get)
-    /// returns the row read. Takes a path of foreign keys from this model,
-    /// to any depth (`track::album.artist()` loads the album and its
-    /// artist), or a tuple of them; several calls add up.
-    ///
-    /// A path through a reverse foreign key or a many-to-many relation does
-    /// not compile: that is [`prefetch_related`](QuerySet::prefetch_related).
-    pub fn select_related(mut self, paths: impl SelectRelated<M>) -> Self {
-        let mut steps = Vec::new();
-        paths.push(&mut steps);
-        crate::load::add_steps(&mut self.related, steps);
-        self.related_nodes = self.related.iter().map(|(n, _)| *n).collect();
-        self
-    }
-
-    /// Loads related rows along any relation path (reverse foreign keys,
-    /// many-to-many, foreign keys, to any depth: `artist::albums.tracks()`)
-    /// with one more statement per step, whatever the number of rows:
-    /// Django's `prefetch_related`. Each statement selects the related rows
-    /// whose key is in the list the step before found, bound as one
-    /// parameter when long (`IN (SELECT value FROM json_each(?))` on
-    /// SQLite, `= ANY($1)` on PostgreSQL). Then
-    /// [`Related::get`](crate::Related::get) and
-    /// [`ManyToMany::get`](crate::ManyToMany::get) give the rows (`Some(&[])`
-    /// for a row without any), and [`ForeignKey::get`](crate::ForeignKey::get)
-    /// the row pointed at. Takes a path or a tuple of paths; a step loaded
-    /// by two paths is loaded once.
-    pub fn prefetch_related(mut self, paths: impl PrefetchRelated<M>) -> Self {
-        let mut steps = Vec::new();
-        paths.push(&mut steps);
-        crate::load::add_steps(&mut self.prefetch, steps);
-        self
     }
 
     /// Keeps the rows for which `condition` is true. `filter(a).filter(b)`
@@ -212,6 +372,9 @@ impl<M: Model> QuerySet<M> {
     /// conditions may be met by another related row), as in Django.
     pub fn filter(mut self, condition: impl Condition<M>) -> Self {
         let mut cond = condition.into_q().node;
+        if cond.has_aggregate() {
+            return self.having(cond);
+        }
         if cond.has_to_many_paths() {
             self.groups += 1;
             cond = Cond::Group(self.groups, Box::new(cond));
@@ -238,6 +401,9 @@ impl<M: Model> QuerySet<M> {
     /// related row matches, through a subquery (Django's meaning).
     pub fn exclude(mut self, condition: impl Condition<M>) -> Self {
         let cond = condition.into_q().node;
+        if cond.has_aggregate() {
+            return self.having(cond.negate());
+        }
         let cond = if cond.has_to_many_paths() {
             let meta = M::META;
             Cond::SelfIn {
@@ -250,6 +416,16 @@ impl<M: Model> QuerySet<M> {
         };
         let node = std::mem::replace(&mut self.filter, Cond::Empty);
         self.filter = node.and(cond.negate());
+        self
+    }
+
+    /// A condition on aggregates: `HAVING`, the rows grouped (Django's
+    /// `filter()` on an annotation).
+    fn having(mut self, mut cond: Cond) -> Self {
+        cond.for_each_expr_mut(&mut |e| self.place(e));
+        self.grouped = true;
+        let node = std::mem::replace(&mut self.having, Cond::Empty);
+        self.having = node.and(cond);
         self
     }
 
@@ -275,6 +451,16 @@ impl<M: Model> QuerySet<M> {
     pub fn order_by(mut self, order: impl IntoOrder<M>) -> Self {
         let mut terms = OrderTerms::default();
         order.push_order(&mut terms);
+        if !self.annotations.is_empty() || terms.0.as_slice().iter().any(|t| t.expr.has_aggregate())
+        {
+            // An annotation orders by the annotation's joins.
+            let mut placed = Terms::None;
+            for mut t in terms.0.as_slice().iter().cloned() {
+                self.place(&mut t.expr);
+                placed.push(t);
+            }
+            terms.0 = placed;
+        }
         self.order = terms.0;
         self
     }
@@ -333,49 +519,66 @@ impl<M: Model> QuerySet<M> {
     /// Runs the query and returns every row.
     ///
     /// SQL: `SELECT <columns> FROM "t" [WHERE ...] [ORDER BY ...] [LIMIT n OFFSET m]`.
-    pub fn all(&self, db: &Db) -> Result<Vec<M>> {
-        if self.plain() {
-            return exec::all(db, &self.query());
-        }
-        let mut rows = exec::all_with(db, &self.query_loading(), &|row| self.read_row(row))?;
-        self.run_prefetch(db, &mut rows)?;
-        Ok(rows)
+    pub fn all(&self, db: &Db) -> Result<Vec<S::Row>> {
+        S::rows(self, db, &self.query_loading())
     }
 
     /// The one row that matches: `Error::DoesNotExist` when none does and
     /// `Error::MultipleObjectsReturned` when several do. No `LIMIT` is added:
     /// a second row is always seen.
-    pub fn get(&self, db: &Db) -> Result<M> {
-        if self.plain() {
-            return exec::get(db, &self.query());
-        }
-        let mut row = exec::get_with(db, &self.query_loading(), &|row| self.read_row(row))?;
-        self.run_prefetch(db, std::slice::from_mut(&mut row))?;
-        Ok(row)
+    pub fn get(&self, db: &Db) -> Result<S::Row> {
+        S::get(self, db, &self.query_loading())
+    }
+
+    /// The order of `first` and `last` when the query set has none: the
+    /// primary key, or (for distinct or grouped values, which can't be
+    /// ordered by a column they don't list) the values listed.
+    fn default_order(&self) -> Option<Vec<OrderTerm>> {
+        (self.values > 0 && (self.distinct || self.grouped)).then(|| {
+            self.select[..self.values]
+                .iter()
+                .filter(|e| !e.has_aggregate())
+                .map(|e| OrderTerm {
+                    expr: e.clone(),
+                    desc: false,
+                })
+                .collect()
+        })
     }
 
     /// The first row, ordered by the primary key when the query set is
     /// unordered; `None` when there are no rows.
     ///
     /// SQL: the query with `ORDER BY "pk"` (when unordered) and `LIMIT 1`.
-    pub fn first(&self, db: &Db) -> Result<Option<M>> {
+    pub fn first(&self, db: &Db) -> Result<Option<S::Row>> {
         let pk = pk_order::<M>(false);
         let mut q = self.query_loading();
         if q.order.is_empty() {
-            q.order = Cow::Borrowed(std::slice::from_ref(&pk));
+            q.order = match self.default_order() {
+                Some(order) => Cow::Owned(order),
+                None => Cow::Borrowed(std::slice::from_ref(&pk)),
+            };
         }
         q.limit = Some(q.limit.map_or(1, |l| l.min(1)));
-        self.optional(db, &q)
+        S::optional(self, db, &q)
     }
 
     /// The last row: the ordering reversed (the primary key descending when
     /// unordered); `None` when there are no rows. Of a sliced query set, the
     /// last row of the slice.
-    pub fn last(&self, db: &Db) -> Result<Option<M>> {
+    pub fn last(&self, db: &Db) -> Result<Option<S::Row>> {
         let pk = pk_order::<M>(false);
         let mut q = self.query();
         if q.order.is_empty() {
-            q.order = Cow::Borrowed(std::slice::from_ref(&pk));
+            q.order = match self.default_order() {
+                Some(order) => Cow::Owned(order),
+                None => Cow::Borrowed(std::slice::from_ref(&pk)),
+            };
+        }
+        if q.is_sliced() && !self.select.is_empty() {
+            // Annotated or listed rows: the slice, read whole; its last row.
+            q.related = &self.related_nodes;
+            return Ok(S::rows(self, db, &q)?.pop());
         }
         if q.is_sliced() {
             // The slice as a subquery, read backwards. Both orderings end
@@ -402,19 +605,20 @@ impl<M: Model> QuerySet<M> {
                 ..Select::new(SelectColumns::Model(exec::model_ref::<M>()), M::META.table)
             }
             .with_from(crate::tree::From::Subquery(Box::new(q), M::META.table));
-            return self.optional(db, &outer);
+            return S::optional(self, db, &outer);
         }
         for o in q.order.to_mut() {
             o.desc = !o.desc;
         }
         q.limit = Some(1);
         q.related = &self.related_nodes;
-        self.optional(db, &q)
+        S::optional(self, db, &q)
     }
 
-    /// The number of rows.
+    /// The number of rows (of groups, when grouped).
     ///
-    /// SQL: `SELECT COUNT(*) FROM "t" [WHERE ...]` (of a subquery when sliced).
+    /// SQL: `SELECT COUNT(*) FROM "t" [WHERE ...]` (of a subquery when
+    /// sliced, distinct or grouped).
     pub fn count(&self, db: &Db) -> Result<usize> {
         exec::count::<M>(db, &self.query())
     }
@@ -430,6 +634,147 @@ impl<M: Model> QuerySet<M> {
         }
         q.limit = Some(q.limit.map_or(1, |l| l.min(1)));
         exec::exists::<M>(db, &q)
+    }
+}
+
+impl<M: Model> QuerySet<M> {
+    /// At most one row, loaded with its related rows.
+    fn optional(&self, db: &Db, q: &Select<'_>) -> Result<Option<M>> {
+        if self.plain() {
+            return exec::optional(db, q);
+        }
+        let mut row = exec::optional_with::<M, M>(db, q, &|row| self.read_model(row))?;
+        if let Some(m) = &mut row {
+            self.run_prefetch(db, std::slice::from_mut(m))?;
+        }
+        Ok(row)
+    }
+
+    /// Loads the rows that foreign keys (and one-to-one relations) point
+    /// at in the same statement, Django's `select_related`: the joined
+    /// models' columns follow the model's, each step is joined once
+    /// (`LEFT OUTER JOIN` from a nullable key on, so a NULL key keeps its
+    /// row and gives `None`), and [`ForeignKey::get`](crate::ForeignKey::get)
+    /// returns the row read. Takes a path of foreign keys from this model,
+    /// to any depth (`track::album.artist()` loads the album and its
+    /// artist), or a tuple of them; several calls add up.
+    ///
+    /// A path through a reverse foreign key or a many-to-many relation does
+    /// not compile: that is [`prefetch_related`](QuerySet::prefetch_related).
+    pub fn select_related(mut self, paths: impl SelectRelated<M>) -> Self {
+        let mut steps = Vec::new();
+        paths.push(&mut steps);
+        crate::load::add_steps(&mut self.related, steps);
+        self.related_nodes = self.related.iter().map(|(n, _)| *n).collect();
+        self
+    }
+
+    /// Loads related rows along any relation path (reverse foreign keys,
+    /// many-to-many, foreign keys, to any depth: `artist::albums.tracks()`)
+    /// with one more statement per step, whatever the number of rows:
+    /// Django's `prefetch_related`. Each statement selects the related rows
+    /// whose key is in the list the step before found, bound as one
+    /// parameter when long (`IN (SELECT value FROM json_each(?))` on
+    /// SQLite, `= ANY($1)` on PostgreSQL). Then
+    /// [`Related::get`](crate::Related::get) and
+    /// [`ManyToMany::get`](crate::ManyToMany::get) give the rows (`Some(&[])`
+    /// for a row without any), and [`ForeignKey::get`](crate::ForeignKey::get)
+    /// the row pointed at. Takes a path or a tuple of paths; a step loaded
+    /// by two paths is loaded once.
+    pub fn prefetch_related(mut self, paths: impl PrefetchRelated<M>) -> Self {
+        let mut steps = Vec::new();
+        paths.push(&mut steps);
+        crate::load::add_steps(&mut self.prefetch, steps);
+        self
+    }
+
+    /// Adds a typed value to each row, Django's `annotate`: one
+    /// expression or aggregate, or a tuple of them, and each row becomes
+    /// `(M, A)` (`(M, A, B)`, ... for a tuple).
+    ///
+    /// An aggregate groups the rows by the model (`GROUP BY` its key), and
+    /// over a to-many relation joins it (`LEFT OUTER`: a row without
+    /// related rows counts 0), as in Django. A `filter()` on the relation
+    /// *before* `annotate` restricts what is aggregated (the same join); one
+    /// *after* it joins again. Two aggregates over to-many relations in one
+    /// query multiply each other's rows: use `Count(..).distinct()`, as
+    /// Django's documentation warns.
+    ///
+    /// A `filter` on an annotation is a `HAVING`; `order_by` takes it too.
+    /// `prefetch_related` does not apply to annotated rows.
+    ///
+    /// ```
+    /// # use query::prelude::*;
+    /// # #[derive(Model)] pub struct Artist { pub id: i64, pub name: String,
+    /// #     #[field(reverse = "artist")] pub albums: Related<Album> }
+    /// # #[derive(Model)] pub struct Album { pub id: i64,
+    /// #     #[field(on_delete = Cascade)] pub artist: ForeignKey<Artist> }
+    /// # fn main() {
+    /// let n_albums = Count(artist::albums);
+    /// let (sql, _) = Artist::objects().annotate(n_albums).filter(n_albums.gte(5)).to_sql();
+    /// assert!(sql.ends_with(r#"GROUP BY "artist"."id" HAVING COUNT("T1"."id") >= ?"#));
+    /// # }
+    /// ```
+    pub fn annotate<C: Columns<M>>(mut self, columns: C) -> QuerySet<M, Annotated<C>> {
+        self.add_columns(&columns);
+        self.reshape()
+    }
+
+    /// Rows of values instead of models, Django's `values_list`: one
+    /// expression gives plain values (`flat=True`), a tuple gives tuples,
+    /// each typed as its field (a path through a nullable or to-many
+    /// relation gives an `Option`). Every other method works on it
+    /// (`filter`, `order_by`, `distinct`, `count`, `first`, slices); with
+    /// [`annotate`](QuerySet::annotate) the rows are grouped by the values.
+    pub fn values_list<C: Columns<M>>(mut self, columns: C) -> QuerySet<M, Values<C>> {
+        self.related.clear();
+        self.related_nodes.clear();
+        self.prefetch.clear();
+        self.add_columns(&columns);
+        self.values = C::LEN;
+        self.reshape()
+    }
+
+    /// Sums up the query set: one aggregate (giving its value) or a tuple of
+    /// them (giving a tuple), Django's `aggregate`. `Count` of no rows is 0,
+    /// `Sum`, `Avg`, `Min` and `Max` of no rows are `None`.
+    ///
+    /// SQL: `SELECT COUNT(..), SUM(..) FROM "t" [joins] [WHERE ...]`; over a
+    /// subquery when the query set is sliced or distinct.
+    pub fn aggregate<A: Aggregates<M>>(&self, db: &Db, aggregates: A) -> Result<A::Out> {
+        let mut this = self.clone();
+        let mut exprs = Vec::new();
+        aggregates.push_exprs(&mut exprs);
+        for e in &mut exprs {
+            this.place(e);
+        }
+        let q = this.query();
+        let select = if q.is_sliced() || q.distinct || !q.group_by.is_empty() {
+            // Over the query set's rows, as a subquery under the table's
+            // name (so the aggregates' columns read from it).
+            let inner = Select {
+                order: if q.is_sliced() {
+                    q.order.clone()
+                } else {
+                    Cow::Borrowed(&[])
+                },
+                ..q
+            };
+            Select::new(SelectColumns::Exprs(Cow::Borrowed(&exprs)), M::META.table)
+                .with_from(crate::tree::From::Subquery(Box::new(inner), M::META.table))
+        } else {
+            Select {
+                columns: SelectColumns::Exprs(Cow::Borrowed(&exprs)),
+                order: Cow::Borrowed(&[]),
+                ..q
+            }
+        };
+        exec::optional_with::<M, A::Out>(db, &select, &|row| A::read(row, 0))?.ok_or_else(|| {
+            Error::Decode {
+                column: 0,
+                message: "the aggregate gave no row".into(),
+            }
+        })
     }
 
     /// Sets columns on every matching row, without loading them; returns the
@@ -475,6 +820,115 @@ impl<M: Model> QuerySet<M> {
     }
 }
 
+impl<M: Model, C: Columns<M>> QuerySet<M, Values<C>> {
+    /// Adds aggregates (or expressions) after the listed values, grouping
+    /// the rows by the values: Django's `values(..).annotate(..)`. Rows
+    /// become `(V, A)` for one listed value and one aggregate; in general
+    /// `(values, A, B, ...)`.
+    ///
+    /// ```
+    /// # use query::prelude::*;
+    /// # #[derive(Model)] pub struct Customer { pub id: i64, pub country: Option<String> }
+    /// # fn main() {
+    /// let (sql, _) = Customer::objects()
+    ///     .values_list(customer::country)
+    ///     .annotate(Count(customer::id))
+    ///     .order_by(customer::country)
+    ///     .to_sql();
+    /// assert_eq!(sql, r#"SELECT "customer"."country", COUNT("customer"."id") FROM "customer" GROUP BY "customer"."country" ORDER BY "customer"."country""#);
+    /// # }
+    /// ```
+    pub fn annotate<A: Columns<M>>(mut self, columns: A) -> QuerySet<M, ValuesAnnotated<C, A>> {
+        self.add_columns(&columns);
+        self.reshape()
+    }
+}
+
+/// What a row of a [`QuerySet<M, S>`](QuerySet) is, and how it is read.
+pub trait Shape<M: Model>: Sized {
+    /// One row.
+    type Row;
+    #[doc(hidden)]
+    /// Reads one row.
+    fn read(qs: &QuerySet<M, Self>, row: &Row<'_>) -> Result<Self::Row>;
+    #[doc(hidden)]
+    /// Every row of `q`.
+    fn rows(qs: &QuerySet<M, Self>, db: &Db, q: &Select<'_>) -> Result<Vec<Self::Row>> {
+        exec::all_with::<M, Self::Row>(db, q, &|row| Self::read(qs, row))
+    }
+    #[doc(hidden)]
+    /// The one row of `q`.
+    fn get(qs: &QuerySet<M, Self>, db: &Db, q: &Select<'_>) -> Result<Self::Row> {
+        exec::get_with::<M, Self::Row>(db, q, &|row| Self::read(qs, row))
+    }
+    #[doc(hidden)]
+    /// At most one row of `q`.
+    fn optional(qs: &QuerySet<M, Self>, db: &Db, q: &Select<'_>) -> Result<Option<Self::Row>> {
+        exec::optional_with::<M, Self::Row>(db, q, &|row| Self::read(qs, row))
+    }
+}
+
+/// Rows are the model's (`QuerySet<M>`).
+#[derive(Debug, Clone, Copy)]
+pub enum Models {}
+
+/// Rows are the model and its annotations, `(M, A, ..)`: what
+/// [`annotate`](QuerySet::annotate) gives.
+pub struct Annotated<C>(PhantomData<fn() -> C>);
+
+/// Rows are listed values: what [`values_list`](QuerySet::values_list)
+/// gives.
+pub struct Values<C>(PhantomData<fn() -> C>);
+
+/// Rows are listed values and their annotations, grouped by the values.
+pub struct ValuesAnnotated<C, A>(PhantomData<fn() -> (C, A)>);
+
+impl<M: Model> Shape<M> for Models {
+    type Row = M;
+    fn read(qs: &QuerySet<M>, row: &Row<'_>) -> Result<M> {
+        qs.read_model(row)
+    }
+    fn rows(qs: &QuerySet<M>, db: &Db, q: &Select<'_>) -> Result<Vec<M>> {
+        if qs.plain() {
+            return exec::all(db, q);
+        }
+        let mut rows = exec::all_with::<M, M>(db, q, &|row| qs.read_model(row))?;
+        qs.run_prefetch(db, &mut rows)?;
+        Ok(rows)
+    }
+    fn get(qs: &QuerySet<M>, db: &Db, q: &Select<'_>) -> Result<M> {
+        if qs.plain() {
+            return exec::get(db, q);
+        }
+        let mut row = exec::get_with::<M, M>(db, q, &|row| qs.read_model(row))?;
+        qs.run_prefetch(db, std::slice::from_mut(&mut row))?;
+        Ok(row)
+    }
+    fn optional(qs: &QuerySet<M>, db: &Db, q: &Select<'_>) -> Result<Option<M>> {
+        qs.optional(db, q)
+    }
+}
+
+impl<M: Model, C: Columns<M>> Shape<M> for Annotated<C> {
+    type Row = C::After<M>;
+    fn read(qs: &QuerySet<M, Self>, row: &Row<'_>) -> Result<Self::Row> {
+        C::read_after(qs.read_model(row)?, row, qs.model_width())
+    }
+}
+
+impl<M: Model, C: Columns<M>> Shape<M> for Values<C> {
+    type Row = C::Out;
+    fn read(_: &QuerySet<M, Self>, row: &Row<'_>) -> Result<C::Out> {
+        C::read(row, 0)
+    }
+}
+
+impl<M: Model, C: Columns<M>, A: Columns<M>> Shape<M> for ValuesAnnotated<C, A> {
+    type Row = A::After<C::Out>;
+    fn read(_: &QuerySet<M, Self>, row: &Row<'_>) -> Result<Self::Row> {
+        A::read_after(C::read(row, 0)?, row, C::LEN)
+    }
+}
 fn pk_order<M: Model>(desc: bool) -> OrderTerm {
     OrderTerm {
         expr: Expr::Column(exec::model_ref::<M>().pk_column()),

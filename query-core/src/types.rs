@@ -2,6 +2,7 @@
 
 use crate::backend::{Binder, Primitive, Row};
 use crate::error::Result;
+use crate::tree::Expr;
 use crate::value::{SqlType, Value};
 
 /// A Rust type a model field can have.
@@ -119,6 +120,33 @@ pub trait IntoValue<T> {
     fn into_value(self) -> Value;
 }
 
+/// What a lookup or an assignment on a field of type `X` takes, on the rows
+/// of model `M`: a value (anything [`IntoValue<X>`]), or an expression of
+/// the same type on `M`'s rows: a field, a relation path's field,
+/// arithmetic of those (Django's `F()`), an aggregate.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a value or an expression for a field of type `{X}` of `{M}`",
+    label = "expected a `{X}` value, or an expression of type `{X}` on `{M}`",
+    note = "a lookup takes a value of the field's own type (or one that converts into it, `&str` for `String`), or a field or expression of the same type on the same model: `price.lte(500)`, `bytes.gt(milliseconds * 100)`"
+)]
+pub trait Operand<M, X> {
+    #[doc(hidden)]
+    /// The expression, and whether it can be NULL.
+    fn into_operand(self) -> (Expr, bool);
+}
+
+/// Values are operands on any model.
+macro_rules! value_operand {
+    ($($from:ty => $to:ty),* $(,)?) => {$(
+        impl<M> Operand<M, $to> for $from {
+            #[inline]
+            fn into_operand(self) -> (Expr, bool) {
+                (Expr::Value(IntoValue::<$to>::into_value(self)), false)
+            }
+        }
+    )*};
+}
+
 macro_rules! scalar {
     ($($ty:ty => $sql:ident $(, now = $now:expr)?);* $(;)?) => {$(
         impl FieldType for $ty {
@@ -170,6 +198,7 @@ macro_rules! scalar {
                 }
             }
         }
+        value_operand!($ty => $ty, $ty => Option<$ty>, Option<$ty> => Option<$ty>);
     )*};
 }
 
@@ -339,6 +368,7 @@ macro_rules! borrowed {
                 $conv(self)
             }
         }
+        value_operand!($from => $to, $from => Option<$to>);
     )*};
 }
 
@@ -354,10 +384,17 @@ impl IntoValue<String> for std::borrow::Cow<'_, str> {
         Value::Text(self.into_owned())
     }
 }
+value_operand!(std::borrow::Cow<'_, str> => String);
 
 impl<const N: usize> IntoValue<Vec<u8>> for &[u8; N] {
     fn into_value(self) -> Value {
         Value::Blob(self.to_vec())
+    }
+}
+
+impl<M, const N: usize> Operand<M, Vec<u8>> for &[u8; N] {
+    fn into_operand(self) -> (Expr, bool) {
+        (Expr::Value(IntoValue::<Vec<u8>>::into_value(self)), false)
     }
 }
 
@@ -388,6 +425,36 @@ impl TextLookup for Option<String> {}
     note = "comparisons work on numbers, text and dates"
 )]
 pub trait Ordered: FieldType {}
+
+/// Number fields, for arithmetic (`+ - * /`) and `Sum`/`Avg`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a number: arithmetic, `Sum` and `Avg` need a number field",
+    label = "not a number",
+    note = "`+ - * /`, `Sum` and `Avg` work on integer and float fields (and `Option`s of them)"
+)]
+pub trait Numeric: FieldType {}
+
+/// What `Sum` of a number type gives: `i64` for integers, `f64` for floats.
+#[diagnostic::on_unimplemented(
+    message = "`Sum` of `{Self}` is not supported",
+    label = "`Sum` needs an integer or a float",
+    note = "`Sum` adds integers (giving `Option<i64>`) or floats (giving `Option<f64>`)"
+)]
+pub trait Summable: Scalar {
+    /// The sum's type.
+    type Sum: Scalar;
+}
+
+macro_rules! numeric {
+    ($($ty:ty => $sum:ty),*) => {$(
+        impl Numeric for $ty {}
+        impl Numeric for Option<$ty> {}
+        impl Summable for $ty {
+            type Sum = $sum;
+        }
+    )*};
+}
+numeric!(i8 => i64, i16 => i64, i32 => i64, i64 => i64, u8 => i64, u16 => i64, u32 => i64, f32 => f64, f64 => f64);
 
 /// Nullable fields, for `isnull`.
 #[diagnostic::on_unimplemented(

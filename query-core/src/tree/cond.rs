@@ -188,15 +188,7 @@ impl Cond {
     /// Whether a column of this condition is reached through a relation
     /// (so that the statement joins, or needs a subquery).
     pub fn has_paths(&self) -> bool {
-        fn expr(e: &Expr) -> bool {
-            match e {
-                Expr::Column(c) => c.path.is_some(),
-                Expr::Value(_) => false,
-                Expr::Func(_, args) => args.iter().any(expr),
-                Expr::Aggregate { arg, .. } => arg.as_deref().is_some_and(expr),
-                Expr::Binary(l, _, r) => expr(l) || expr(r),
-            }
-        }
+        let expr = |e: &Expr| e.has_paths(false);
         match self {
             Cond::Empty => false,
             Cond::Cmp { lhs, rhs, .. } => expr(lhs) || expr(rhs),
@@ -213,15 +205,7 @@ impl Cond {
     /// Whether a column of this condition is reached through a to-many
     /// relation (outside the subqueries of `Exists` and `SelfIn`).
     pub fn has_to_many_paths(&self) -> bool {
-        fn expr(e: &Expr) -> bool {
-            match e {
-                Expr::Column(c) => c.path.is_some_and(|p| p.to_many()),
-                Expr::Value(_) => false,
-                Expr::Func(_, args) => args.iter().any(expr),
-                Expr::Aggregate { arg, .. } => arg.as_deref().is_some_and(expr),
-                Expr::Binary(l, _, r) => expr(l) || expr(r),
-            }
-        }
+        let expr = |e: &Expr| e.has_paths(true);
         match self {
             Cond::Empty | Cond::Exists { .. } | Cond::SelfIn { .. } | Cond::InPairs { .. } => false,
             Cond::Cmp { lhs, rhs, .. } => expr(lhs) || expr(rhs),
@@ -232,6 +216,49 @@ impl Cond {
             Cond::And(c) | Cond::Or(c) => c.iter().any(Cond::has_to_many_paths),
             Cond::Not(c) | Cond::Group(_, c) => c.has_to_many_paths(),
         }
+    }
+
+    /// Calls `f` on each expression of the condition (outside the
+    /// subqueries of `Exists`, `SelfIn` and `InPairs`).
+    pub fn for_each_expr(&self, f: &mut dyn FnMut(&Expr)) {
+        match self {
+            Cond::Empty | Cond::Exists { .. } | Cond::SelfIn { .. } | Cond::InPairs { .. } => {}
+            Cond::Cmp { lhs, rhs, .. } => {
+                f(lhs);
+                f(rhs);
+            }
+            Cond::Text { lhs, .. }
+            | Cond::In { lhs, .. }
+            | Cond::Range { lhs, .. }
+            | Cond::IsNull { lhs, .. } => f(lhs),
+            Cond::And(c) | Cond::Or(c) => c.iter().for_each(|c| c.for_each_expr(f)),
+            Cond::Not(c) | Cond::Group(_, c) => c.for_each_expr(f),
+        }
+    }
+
+    /// Calls `f` on each expression of the condition, to change it.
+    pub fn for_each_expr_mut(&mut self, f: &mut dyn FnMut(&mut Expr)) {
+        match self {
+            Cond::Empty | Cond::Exists { .. } | Cond::SelfIn { .. } | Cond::InPairs { .. } => {}
+            Cond::Cmp { lhs, rhs, .. } => {
+                f(lhs);
+                f(rhs);
+            }
+            Cond::Text { lhs, .. }
+            | Cond::In { lhs, .. }
+            | Cond::Range { lhs, .. }
+            | Cond::IsNull { lhs, .. } => f(lhs),
+            Cond::And(c) | Cond::Or(c) => c.iter_mut().for_each(|c| c.for_each_expr_mut(f)),
+            Cond::Not(c) | Cond::Group(_, c) => c.for_each_expr_mut(f),
+        }
+    }
+
+    /// Whether an aggregate is part of the condition (so that it belongs in
+    /// `HAVING`).
+    pub fn has_aggregate(&self) -> bool {
+        let mut found = false;
+        self.for_each_expr(&mut |e| found |= e.has_aggregate());
+        found
     }
 
     fn combine(self, other: Cond, and: bool) -> Cond {

@@ -1,7 +1,7 @@
 //! Expressions: columns, bound values, function calls, aggregates and
 //! arithmetic.
 
-use crate::value::Value;
+use crate::value::{SqlType, Value};
 
 /// The table (or alias) a column belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,6 +138,16 @@ pub enum Expr {
     },
     /// Arithmetic on two expressions.
     Binary(Box<Expr>, BinOp, Box<Expr>),
+    /// The expression read as this type (`CAST`): what an aggregate gives
+    /// differs between databases (PostgreSQL's `SUM` of `bigint` is
+    /// `numeric`), so the typed layer says what it reads. A backend whose
+    /// values already read as the type may write the expression alone.
+    Cast(Box<Expr>, SqlType),
+    /// The expression's relation paths join in this `filter()`/`annotate()`
+    /// group (as [`Cond::Group`](super::Cond::Group) does for conditions):
+    /// an annotation over a to-many relation uses the joins of the
+    /// `filter()` before it, as in Django.
+    Group(u32, Box<Expr>),
 }
 
 impl Expr {
@@ -147,6 +157,50 @@ impl Expr {
             func: AggregateFunc::Count,
             arg: None,
             distinct: false,
+        }
+    }
+
+    /// Whether an aggregate is part of this expression (so that a condition
+    /// on it is a `HAVING`).
+    pub fn has_aggregate(&self) -> bool {
+        match self {
+            Expr::Aggregate { .. } => true,
+            Expr::Column(_) | Expr::Value(_) => false,
+            Expr::Func(_, args) => args.iter().any(Expr::has_aggregate),
+            Expr::Binary(l, _, r) => l.has_aggregate() || r.has_aggregate(),
+            Expr::Cast(e, _) | Expr::Group(_, e) => e.has_aggregate(),
+        }
+    }
+
+    /// Whether a column of this expression is reached through a relation;
+    /// with `to_many`, through a to-many one.
+    pub fn has_paths(&self, to_many: bool) -> bool {
+        match self {
+            Expr::Column(c) => c.path.is_some_and(|p| !to_many || p.to_many()),
+            Expr::Value(_) => false,
+            Expr::Func(_, args) => args.iter().any(|a| a.has_paths(to_many)),
+            Expr::Aggregate { arg, .. } => arg.as_deref().is_some_and(|a| a.has_paths(to_many)),
+            Expr::Binary(l, _, r) => l.has_paths(to_many) || r.has_paths(to_many),
+            Expr::Cast(e, _) | Expr::Group(_, e) => e.has_paths(to_many),
+        }
+    }
+
+    /// Calls `f` on each column of the expression.
+    pub fn for_each_column(&self, f: &mut dyn FnMut(&Column)) {
+        match self {
+            Expr::Column(c) => f(c),
+            Expr::Value(_) => {}
+            Expr::Func(_, args) => args.iter().for_each(|a| a.for_each_column(f)),
+            Expr::Aggregate { arg, .. } => {
+                if let Some(a) = arg {
+                    a.for_each_column(f)
+                }
+            }
+            Expr::Binary(l, _, r) => {
+                l.for_each_column(f);
+                r.for_each_column(f);
+            }
+            Expr::Cast(e, _) | Expr::Group(_, e) => e.for_each_column(f),
         }
     }
 

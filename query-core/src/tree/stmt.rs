@@ -86,6 +86,9 @@ pub struct Select<'a> {
     /// the model's (only with [`SelectColumns::Model`]), each step after
     /// the steps before it.
     pub related: &'a [&'static super::PathNode],
+    /// Expressions selected after the model's columns and `related`'s
+    /// (annotations; only with [`SelectColumns::Model`]).
+    pub extra: Cow<'a, [Expr]>,
 }
 
 impl<'a> Select<'a> {
@@ -103,6 +106,7 @@ impl<'a> Select<'a> {
             limit: None,
             offset: 0,
             related: &[],
+            extra: Cow::Borrowed(&[]),
         }
     }
 

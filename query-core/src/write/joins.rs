@@ -110,14 +110,22 @@ impl<'n> Planner<'n> {
             }
             Expr::Value(_) => {}
             Expr::Func(_, args) => args.iter().for_each(|a| self.expr(a, left)),
+            // An aggregate counts a row without related rows too (0, or
+            // NULL for a sum): its joins are `LEFT OUTER`, as Django's.
             Expr::Aggregate { arg, .. } => {
                 if let Some(a) = arg {
-                    self.expr(a, left);
+                    self.expr(a, true);
                 }
             }
             Expr::Binary(l, _, r) => {
                 self.expr(l, left);
                 self.expr(r, left);
+            }
+            Expr::Cast(e, _) => self.expr(e, left),
+            Expr::Group(g, e) => {
+                let outer = std::mem::replace(&mut self.group, *g);
+                self.expr(e, left);
+                self.group = outer;
             }
         }
     }

@@ -17,7 +17,7 @@ use crate::tree::{
     Cmp, Column, Cond, Delete, Expr, From, Func, Insert, InsertRows, JoinKind, OrderTerm, Select,
     SelectColumns, TableName, Target, TextOp, Update,
 };
-use crate::value::Value;
+use crate::value::{SqlType, Value};
 
 /// A statement being written: its text and the values its placeholders
 /// bind, borrowed from the tree where they can be (a query's values are
@@ -238,6 +238,9 @@ pub(crate) trait Writer: Sync {
         }
         out.push(")");
     }
+
+    /// Appends `e` read as `ty`: `CAST(e AS <ty>)` by default.
+    fn cast<'a>(&self, out: &mut Sql<'a>, e: &'a Expr, ty: SqlType);
 
     // ---- shared ----------------------------------------------------------
 
@@ -493,6 +496,12 @@ pub(crate) trait Writer: Sync {
                 self.expr(out, r);
                 out.push(")");
             }
+            Expr::Cast(e, ty) => self.cast(out, e, *ty),
+            Expr::Group(g, e) => {
+                let outer = std::mem::replace(&mut out.group, *g);
+                self.expr(out, e);
+                out.group = outer;
+            }
         }
     }
 
@@ -679,6 +688,7 @@ pub(crate) trait Writer: Sync {
         if let SelectColumns::Exprs(exprs) = &s.columns {
             exprs.iter().for_each(|e| planner.expr(e, true));
         }
+        s.extra.iter().for_each(|e| planner.expr(e, true));
         if let Some(f) = s.filter {
             planner.cond(f, false);
         }
@@ -719,6 +729,10 @@ pub(crate) trait Writer: Sync {
                         out.text.push_str("\".");
                         quote(&mut out.text, f.column);
                     }
+                }
+                for e in s.extra.iter() {
+                    out.push(", ");
+                    self.expr(out, e);
                 }
             }
             SelectColumns::One => out.push("1"),

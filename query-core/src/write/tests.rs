@@ -126,6 +126,7 @@ fn report_select<'a>(parts: &'a Parts) -> Select<'a> {
         limit: Some(10),
         offset: 20,
         related: &[],
+        extra: Cow::Borrowed(&[]),
     }
 }
 

@@ -47,6 +47,26 @@ impl PostgresWriter {
 }
 
 impl Writer for PostgresWriter {
+    fn cast<'a>(&self, out: &mut Sql<'a>, e: &'a Expr, ty: crate::value::SqlType) {
+        use crate::value::SqlType as T;
+        out.push("CAST(");
+        self.expr(out, e);
+        out.push(match ty {
+            T::I8 | T::I16 | T::U8 => " AS smallint)",
+            T::I32 | T::U16 => " AS integer)",
+            T::I64 | T::U32 => " AS bigint)",
+            T::F32 => " AS real)",
+            T::F64 => " AS double precision)",
+            T::Bool => " AS boolean)",
+            T::Text => " AS text)",
+            T::Blob => " AS bytea)",
+            T::Date => " AS date)",
+            T::DateTime => " AS timestamp)",
+            T::DateTimeUtc => " AS timestamptz)",
+            T::Decimal => " AS numeric)",
+        });
+    }
+
     // Lists longer than this go as one array parameter: one cached
     // statement for any length, and no parameter limit (65,535).
     fn bound_list(&self, values: &[Value]) -> Option<Value> {

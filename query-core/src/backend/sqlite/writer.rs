@@ -76,6 +76,13 @@ fn push_json_string(out: &mut String, text: &str) {
 }
 
 impl Writer for SqliteWriter {
+    // SQLite's values carry their own types, and each reads as the typed
+    // layer expects (`SUM` of integers is an integer, `AVG` a real): no
+    // cast to write.
+    fn cast<'a>(&self, out: &mut Sql<'a>, e: &'a Expr, _ty: crate::value::SqlType) {
+        self.expr(out, e);
+    }
+
     fn distinct_from(&self) -> &'static str {
         " IS NOT "
     }
