@@ -126,6 +126,8 @@ fn report_select<'a>(parts: &'a Parts) -> Select<'a> {
         limit: Some(10),
         offset: 20,
         related: &[],
+        for_update: false,
+        nothing: false,
     }
 }
 

@@ -75,6 +75,10 @@ impl Writer for PostgresWriter {
         " IS DISTINCT FROM "
     }
 
+    fn for_update(&self, out: &mut Sql<'_>) {
+        out.push(" FOR UPDATE");
+    }
+
     fn text_lookup<'a>(
         &self,
         out: &mut Sql<'a>,
