@@ -33,6 +33,7 @@ mod query;
 mod queryset;
 mod relation;
 pub(crate) mod schema;
+mod shortcuts;
 pub(crate) mod tree;
 mod types;
 mod validation;

@@ -42,6 +42,8 @@ pub struct QuerySet<M> {
     /// `prefetch_related`: each step and its statement, a step after the
     /// steps before it.
     prefetch: Vec<(&'static PathNode, PrefetchFn<M>)>,
+    /// `none()`: matches nothing, runs no statement.
+    none: bool,
     _marker: PhantomData<fn() -> M>,
 }
 
@@ -57,6 +59,7 @@ impl<M> Clone for QuerySet<M> {
             related: self.related.clone(),
             related_nodes: self.related_nodes.clone(),
             prefetch: self.prefetch.clone(),
+            none: self.none,
             _marker: PhantomData,
         }
     }
@@ -91,6 +94,7 @@ impl<M: Model> QuerySet<M> {
             related: Vec::new(),
             related_nodes: Vec::new(),
             prefetch: Vec::new(),
+            none: false,
             _marker: PhantomData,
         }
     }
@@ -103,6 +107,7 @@ impl<M: Model> QuerySet<M> {
             order: Cow::Borrowed(self.order.as_slice()),
             limit: self.limit,
             offset: self.offset,
+            nothing: self.none,
             ..Select::new(SelectColumns::Model(exec::model_ref::<M>()), M::META.table)
         }
     }
@@ -479,5 +484,13 @@ fn pk_order<M: Model>(desc: bool) -> OrderTerm {
     OrderTerm {
         expr: Expr::Column(exec::model_ref::<M>().pk_column()),
         desc,
+    }
+}
+
+impl<M> QuerySet<M> {
+    /// The same query set, matching nothing (`none()`, in `shortcuts.rs`).
+    pub(crate) fn set_none(mut self) -> Self {
+        self.none = true;
+        self
     }
 }
