@@ -29,6 +29,16 @@ pub struct Song {
     pub bytes: i64,
 }
 
+/// A nullable foreign key, for a condition that joins `LEFT OUTER`.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Record {
+    pub id: i64,
+    #[field(max_length = 50)]
+    pub title: String,
+    #[field(on_delete = SetNull)]
+    pub genre: Option<ForeignKey<Genre>>,
+}
+
 fn new_genre(name: &str, plays: i64) -> Genre {
     Genre {
         id: 0,
@@ -286,6 +296,54 @@ fn update_or_create_locks_the_row_it_reads_on_postgres() -> Result<()> {
     // Once committed, the lock is gone.
     assert_eq!(other.query(lock, &[Value::Integer(row.id)])?.len(), 1);
     Ok(())
+}
+
+#[test]
+fn update_or_create_through_an_outer_join_locks_the_models_rows_only() -> Result<()> {
+    with_tables(|db| {
+        db.create_table::<Record>()?;
+        let jazz = Genre::objects().create(db, new_genre("Jazz", 1))?;
+        let record = Record::objects().create(
+            db,
+            Record {
+                id: 0,
+                title: "Kind of Blue".into(),
+                genre: Some(ForeignKey::from(&jazz)),
+            },
+        )?;
+        // `|` across a nullable key joins LEFT OUTER: PostgreSQL refuses a
+        // plain FOR UPDATE there (the nullable side of an outer join).
+        let (row, created) = Record::objects()
+            .filter(record::genre.isnull(true) | record::genre.name().eq("Jazz"))
+            .update_or_create(
+                db,
+                record::title.eq("Kind of Blue"),
+                record::title.set("Kind of Blue (remaster)"),
+                || panic!("the row exists"),
+            )?;
+        assert!(!created);
+        assert_eq!(
+            (row.id, row.title.as_str()),
+            (record.id, "Kind of Blue (remaster)")
+        );
+        Ok(())
+    })
+}
+
+#[test]
+fn update_or_create_on_a_distinct_query_set() -> Result<()> {
+    with_tables(|db| {
+        Genre::objects().create(db, new_genre("Jazz", 1))?;
+        // PostgreSQL locks no DISTINCT result: the row is locked by key.
+        let (row, created) = Genre::objects().distinct().update_or_create(
+            db,
+            genre::name.eq("Jazz"),
+            genre::plays.set(5),
+            || panic!("the row exists"),
+        )?;
+        assert_eq!((row.plays, created), (5, false));
+        Ok(())
+    })
 }
 
 // ---------------------------------------------------------------------------

@@ -119,7 +119,10 @@ impl<M: Model> QuerySet<M> {
     /// Everything happens in one [`Db::atomic`] block (a savepoint when a
     /// transaction is open). The matching row is read and locked first, so
     /// that no concurrent writer changes it between the read and the
-    /// update: `SELECT ... FOR UPDATE` on PostgreSQL; on SQLite the block's
+    /// update: `SELECT ... FOR UPDATE OF "t"` on PostgreSQL (the model's rows, not
+    /// those of tables its conditions join; a `distinct()` query set's row
+    /// is locked by its key right after it is found, as PostgreSQL locks no
+    /// `DISTINCT` result); on SQLite the block's
     /// `BEGIN IMMEDIATE` already holds the database's write lock. A row found
     /// is updated by its primary key and read again (`false`): the
     /// assignments may change the columns `condition` tests. Several rows
@@ -132,7 +135,7 @@ impl<M: Model> QuerySet<M> {
     /// set do not apply to it.
     ///
     /// SQL: `BEGIN IMMEDIATE` (SQLite) or `BEGIN` (PostgreSQL), `SELECT
-    /// <columns> FROM "t" WHERE <condition> [FOR UPDATE]`, then either
+    /// <columns> FROM "t" WHERE <condition> [FOR UPDATE OF "t"]`, then either
     /// `UPDATE "t" SET ... WHERE "pk" = ?` and `SELECT <columns> FROM "t"
     /// WHERE "pk" = ?`, or `SAVEPOINT`, `INSERT INTO "t" ...`, `RELEASE
     /// SAVEPOINT`; `COMMIT`.
@@ -164,7 +167,10 @@ impl<M: Model> QuerySet<M> {
         assignments.push_assignments(&mut list);
         db.atomic(|db| {
             let mut locked = qs.query();
-            locked.for_update = true;
+            // PostgreSQL refuses `FOR UPDATE` with `DISTINCT`: the row of a
+            // distinct query set is found first, then locked by its key.
+            let lock_by_key = locked.distinct && db.backend() != Backend::Sqlite;
+            locked.for_update = !lock_by_key;
             let found = match exec::get::<M>(db, &locked) {
                 Ok(row) => row,
                 Err(Error::DoesNotExist { .. }) => {
@@ -187,6 +193,13 @@ impl<M: Model> QuerySet<M> {
                 filter: Some(&by_key),
                 ..Select::new(SelectColumns::Model(exec::model_ref::<M>()), M::META.table)
             };
+            if lock_by_key {
+                let lock = Select {
+                    for_update: true,
+                    ..target.clone()
+                };
+                exec::exists::<M>(db, &lock)?;
+            }
             exec::update(db, &target, list)?;
             Ok((exec::get_by_key::<M>(db, key)?, false))
         })
@@ -391,7 +404,7 @@ mod tests {
         };
         assert_eq!(
             written(&PostgresWriter, &select),
-            r#"SELECT 1 FROM "genre" LIMIT 2 FOR UPDATE"#
+            r#"SELECT 1 FROM "genre" LIMIT 2 FOR UPDATE OF "genre""#
         );
         assert_eq!(
             written(&SqliteWriter, &select),

@@ -239,10 +239,10 @@ pub(crate) trait Writer: Sync {
         out.push(")");
     }
 
-    /// The row lock of a `SELECT ... FOR UPDATE` ([`Select::for_update`]):
-    /// nothing by default (SQLite, whose write transaction serializes
-    /// writers already).
-    fn for_update(&self, _out: &mut Sql<'_>) {}
+    /// The row lock of a `SELECT ... FOR UPDATE` ([`Select::for_update`])
+    /// of `s`: nothing by default (SQLite, whose write transaction
+    /// serializes writers already).
+    fn for_update(&self, _out: &mut Sql<'_>, _s: &Select<'_>) {}
 
     // ---- shared ----------------------------------------------------------
 
@@ -786,7 +786,7 @@ pub(crate) trait Writer: Sync {
         self.order_by(out, &s.order);
         self.limit_offset(out, s.limit, (s.offset > 0).then_some(s.offset));
         if s.for_update {
-            self.for_update(out);
+            self.for_update(out, s);
         }
         if scoped {
             out.scopes.pop();
