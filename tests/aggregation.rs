@@ -565,3 +565,19 @@ fn update_and_delete_of_an_annotated_filter_touch_the_matching_rows_only() -> Re
         Ok(())
     })
 }
+
+#[test]
+fn none_aggregates_to_the_empty_values_without_a_statement() -> Result<()> {
+    each_empty_db(|db| {
+        seed(db)?;
+        let before = db.queries_run();
+        let (n, total): (i64, Option<i64>) = Track::objects()
+            .none()
+            .aggregate(db, (Count(track::id), Sum(track::milliseconds)))?;
+        assert_eq!((n, total), (0, None));
+        let names: Vec<String> = Track::objects().none().values_list(track::name).all(db)?;
+        assert!(names.is_empty());
+        assert_eq!(db.queries_run(), before);
+        Ok(())
+    })
+}

@@ -258,6 +258,13 @@ pub enum Error {
         /// The operating system's error.
         source: std::io::Error,
     },
+
+    /// A query set method can't be used on this query set (Django's
+    /// `NotSupportedError`): [`raw`](crate::QuerySet::raw) on a query set
+    /// that was filtered, ordered, sliced or loads related rows. The message
+    /// says what to do instead.
+    #[error("{0}")]
+    NotSupported(String),
 }
 
 fn count_text(count: usize) -> String {

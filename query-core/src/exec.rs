@@ -57,6 +57,9 @@ fn for_each_row<M: Model>(
     select: &Select<'_>,
     mut each: impl FnMut(M) -> bool,
 ) -> Result<()> {
+    if select.selects_nothing() {
+        return Ok(());
+    }
     let w = write(db, Some(model_ref::<M>()), |w, sql| {
         sql.text.reserve(256);
         w.select(sql, select)
@@ -105,6 +108,9 @@ pub(crate) fn all_with<M: Model, R>(
     q: &Select<'_>,
     read: ReadRow<'_, R>,
 ) -> Result<Vec<R>> {
+    if q.selects_nothing() {
+        return Ok(Vec::new());
+    }
     // A sliced query says how many rows to expect.
     let mut out = Vec::with_capacity(q.limit.map_or(0, |l| l.min(1024) as usize));
     let w = write(db, Some(model_ref::<M>()), |w, sql| {
@@ -131,6 +137,11 @@ pub(crate) fn get<M: Model>(db: &Db, q: &Select<'_>) -> Result<M> {
 
 /// The one row of a query on `M`'s table, read by `read`.
 pub(crate) fn get_with<M: Model, R>(db: &Db, q: &Select<'_>, read: ReadRow<'_, R>) -> Result<R> {
+    if q.selects_nothing() {
+        return Err(Error::DoesNotExist {
+            model: M::META.name,
+        });
+    }
     let w = write(db, Some(model_ref::<M>()), |w, sql| w.select(sql, q));
     // Equality on the primary key or a unique column can't match twice;
     // otherwise count further rows (without reading them), as Django does.
@@ -191,6 +202,9 @@ pub(crate) fn optional_with<M: Model, R>(
     q: &Select<'_>,
     read: ReadRow<'_, R>,
 ) -> Result<Option<R>> {
+    if q.selects_nothing() {
+        return Ok(None);
+    }
     let w = write(db, Some(model_ref::<M>()), |w, sql| w.select(sql, q));
     let mut found = None;
     db.query_params(&w.text, &w.params, &mut |row| {
@@ -211,6 +225,9 @@ fn scalar_i64(db: &Db, sql: &Sql<'_>) -> Result<Option<i64>> {
 
 /// `SELECT COUNT(*)`, of the slice when sliced.
 pub(crate) fn count<M: Model>(db: &Db, q: &Select<'_>) -> Result<usize> {
+    if q.selects_nothing() {
+        return Ok(0);
+    }
     let count = [Expr::count_star()];
     let select = if q.is_sliced() || q.distinct || !q.group_by.is_empty() {
         // Count the slice's rows, the distinct rows, or the groups, in a
@@ -249,6 +266,9 @@ pub(crate) fn count<M: Model>(db: &Db, q: &Select<'_>) -> Result<usize> {
 }
 
 pub(crate) fn exists<M: Model>(db: &Db, q: &Select<'_>) -> Result<bool> {
+    if q.selects_nothing() {
+        return Ok(false);
+    }
     let select = Select {
         columns: SelectColumns::One,
         extra: Cow::Borrowed(&[]),
@@ -286,7 +306,7 @@ pub(crate) fn update<M: Model>(
     q: &Select<'_>,
     assignments: Vec<Assignment<M>>,
 ) -> Result<usize> {
-    if assignments.is_empty() {
+    if assignments.is_empty() || q.selects_nothing() {
         return Ok(0);
     }
     let set: Vec<(&'static str, Option<Expr>)> = assignments
@@ -310,6 +330,9 @@ pub(crate) fn update<M: Model>(
 /// otherwise, inside one transaction, the keys are read and the
 /// [`Collector`](crate::delete::Collector) applies each key's `on_delete`.
 pub(crate) fn delete<M: Model>(db: &Db, q: &Select<'_>) -> Result<usize> {
+    if q.selects_nothing() {
+        return Ok(0);
+    }
     if crate::delete::needs_collector(M::META) {
         return db.atomic(|db| {
             let keys = Select {

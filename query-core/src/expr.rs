@@ -551,7 +551,32 @@ pub trait Columns<M> {
     label = "expected `Count(..)`, `Sum(..)`, `Avg(..)`, `Min(..)`, `Max(..)` or a tuple of them",
     note = "`aggregate` sums up the whole query set; to add a value to each row, use `annotate`"
 )]
-pub trait Aggregates<M>: Columns<M> {}
+pub trait Aggregates<M>: Columns<M> {
+    #[doc(hidden)]
+    /// The values of no rows at all (`Count` 0, the others `None`): what
+    /// `none().aggregate(..)` gives without a statement.
+    fn empty() -> Self::Out;
+}
+
+/// What an aggregate gives: `i64` (`Count`) or an `Option`, with its value
+/// for no rows.
+pub trait AggregateValue: FieldType {
+    #[doc(hidden)]
+    /// The value for no rows.
+    fn empty() -> Self;
+}
+
+impl AggregateValue for i64 {
+    fn empty() -> Self {
+        0
+    }
+}
+
+impl<S: crate::types::Scalar> AggregateValue for Option<S> {
+    fn empty() -> Self {
+        None
+    }
+}
 
 macro_rules! single_column {
     ([$($g:tt)*] $ty:ty) => {
@@ -579,7 +604,11 @@ single_column!([M: Model, T: FieldType] Field<M, T>);
 single_column!([M, T: FieldType] Computed<M, T>);
 single_column!([M, T: FieldType, A: AggregateArg<M>] Aggregate<M, T, A>);
 
-impl<M, T: FieldType, A: AggregateArg<M>> Aggregates<M> for Aggregate<M, T, A> {}
+impl<M, T: AggregateValue, A: AggregateArg<M>> Aggregates<M> for Aggregate<M, T, A> {
+    fn empty() -> T {
+        T::empty()
+    }
+}
 
 macro_rules! tuple_columns {
     ($($name:ident $idx:tt),+) => {
@@ -597,7 +626,14 @@ macro_rules! tuple_columns {
                 Ok((p, $(<<$name as Expression<M>>::Value as FieldType>::read(row, at + $idx)?,)+))
             }
         }
-        impl<M, $($name: Aggregates<M> + Expression<M>),+> Aggregates<M> for ($($name,)+) {}
+        impl<M, $($name: Aggregates<M> + Expression<M>),+> Aggregates<M> for ($($name,)+)
+        where
+            $(<$name as Expression<M>>::Value: AggregateValue,)+
+        {
+            fn empty() -> Self::Out {
+                ($(<<$name as Expression<M>>::Value as AggregateValue>::empty(),)+)
+            }
+        }
     };
 }
 

@@ -34,6 +34,7 @@ mod query;
 mod queryset;
 mod relation;
 pub(crate) mod schema;
+mod shortcuts;
 pub(crate) mod tree;
 mod types;
 mod validation;
@@ -48,8 +49,8 @@ pub use crate::db::BUSY_TIMEOUT;
 pub use crate::db::{Db, Isolation};
 pub use crate::error::{BoxError, ConstraintKind, Error, Result};
 pub use crate::expr::{
-    Aggregate, AggregateArg, Aggregates, Avg, Columns, Computed, Count, ExprOrder, Expression, Max,
-    Min, Sum,
+    Aggregate, AggregateArg, AggregateValue, Aggregates, Avg, Columns, Computed, Count, ExprOrder,
+    Expression, Max, Min, Sum,
 };
 pub use crate::load::{
     LoadPath, PrefetchPath, PrefetchRelated, SelectRelated, StartsAt, ToOnePath,

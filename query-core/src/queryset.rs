@@ -61,6 +61,8 @@ pub struct QuerySet<M, S = Models> {
     /// `prefetch_related`: each step and its statement, a step after the
     /// steps before it.
     prefetch: Vec<(&'static PathNode, PrefetchFn<M>)>,
+    /// `none()`: matches nothing, runs no statement.
+    none: bool,
     _marker: PhantomData<fn() -> (M, S)>,
 }
 
@@ -81,6 +83,7 @@ impl<M, S> Clone for QuerySet<M, S> {
             related: self.related.clone(),
             related_nodes: self.related_nodes.clone(),
             prefetch: self.prefetch.clone(),
+            none: self.none,
             _marker: PhantomData,
         }
     }
@@ -120,6 +123,7 @@ impl<M: Model> QuerySet<M> {
             related: Vec::new(),
             related_nodes: Vec::new(),
             prefetch: Vec::new(),
+            none: false,
             _marker: PhantomData,
         }
     }
@@ -143,6 +147,7 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
             related: self.related,
             related_nodes: self.related_nodes,
             prefetch: self.prefetch,
+            none: self.none,
             _marker: PhantomData,
         }
     }
@@ -167,6 +172,7 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
             order: Cow::Borrowed(self.order.as_slice()),
             limit: self.limit,
             offset: self.offset,
+            nothing: self.none,
             ..Select::new(columns, M::META.table)
         }
     }
@@ -742,6 +748,9 @@ impl<M: Model> QuerySet<M> {
     /// SQL: `SELECT COUNT(..), SUM(..) FROM "t" [joins] [WHERE ...]`; over a
     /// subquery when the query set is sliced or distinct.
     pub fn aggregate<A: Aggregates<M>>(&self, db: &Db, aggregates: A) -> Result<A::Out> {
+        if self.none {
+            return Ok(A::empty());
+        }
         let mut this = self.clone();
         let mut exprs = Vec::new();
         aggregates.push_exprs(&mut exprs);
@@ -933,5 +942,13 @@ fn pk_order<M: Model>(desc: bool) -> OrderTerm {
     OrderTerm {
         expr: Expr::Column(exec::model_ref::<M>().pk_column()),
         desc,
+    }
+}
+
+impl<M> QuerySet<M> {
+    /// The same query set, matching nothing (`none()`, in `shortcuts.rs`).
+    pub(crate) fn set_none(mut self) -> Self {
+        self.none = true;
+        self
     }
 }

@@ -89,6 +89,13 @@ pub struct Select<'a> {
     /// Expressions selected after the model's columns and `related`'s
     /// (annotations; only with [`SelectColumns::Model`]).
     pub extra: Cow<'a, [Expr]>,
+    /// `FOR UPDATE`: lock the rows read until the transaction ends
+    /// (`update_or_create`). Written by the backends that lock rows that
+    /// way (PostgreSQL); SQLite's write transaction already serializes.
+    pub for_update: bool,
+    /// The query set matches nothing (`none()`): no statement is run for
+    /// it, and if one is written anyway its `WHERE` is `0 = 1`.
+    pub nothing: bool,
 }
 
 impl<'a> Select<'a> {
@@ -107,12 +114,20 @@ impl<'a> Select<'a> {
             offset: 0,
             related: &[],
             extra: Cow::Borrowed(&[]),
+            for_update: false,
+            nothing: false,
         }
     }
 
     /// Whether a `LIMIT` or `OFFSET` applies.
     pub fn is_sliced(&self) -> bool {
         self.limit.is_some() || self.offset > 0
+    }
+
+    /// Whether the statement is known to select no row (`none()`, here or
+    /// in the subquery it reads from), so that it need not run.
+    pub fn selects_nothing(&self) -> bool {
+        self.nothing || matches!(&self.from, From::Subquery(inner, _) if inner.selects_nothing())
     }
 }
 

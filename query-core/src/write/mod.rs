@@ -242,6 +242,11 @@ pub(crate) trait Writer: Sync {
     /// Appends `e` read as `ty`: `CAST(e AS <ty>)` by default.
     fn cast<'a>(&self, out: &mut Sql<'a>, e: &'a Expr, ty: SqlType);
 
+    /// The row lock of a `SELECT ... FOR UPDATE` ([`Select::for_update`])
+    /// of `s`: nothing by default (SQLite, whose write transaction
+    /// serializes writers already).
+    fn for_update(&self, _out: &mut Sql<'_>, _s: &Select<'_>) {}
+
     // ---- shared ----------------------------------------------------------
 
     /// Appends a placeholder bound to `value`.
@@ -772,7 +777,11 @@ pub(crate) trait Writer: Sync {
             out.push(" ON ");
             self.cond(out, &j.on, true);
         }
-        if let Some(f) = s.filter
+        if s.nothing {
+            // `none()`: the callers run nothing for it; written anyway (a
+            // subquery, `to_sql`), it selects no row.
+            out.push(" WHERE 0 = 1");
+        } else if let Some(f) = s.filter
             && *f != Cond::Empty
         {
             out.push(" WHERE ");
@@ -790,6 +799,9 @@ pub(crate) trait Writer: Sync {
         }
         self.order_by(out, &s.order);
         self.limit_offset(out, s.limit, (s.offset > 0).then_some(s.offset));
+        if s.for_update {
+            self.for_update(out, s);
+        }
         if scoped {
             out.scopes.pop();
         }

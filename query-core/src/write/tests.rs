@@ -127,6 +127,8 @@ fn report_select<'a>(parts: &'a Parts) -> Select<'a> {
         offset: 20,
         related: &[],
         extra: Cow::Borrowed(&[]),
+        for_update: false,
+        nothing: false,
     }
 }
 

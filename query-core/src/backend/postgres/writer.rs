@@ -4,9 +4,9 @@
 
 use std::borrow::Cow;
 
-use crate::tree::{Expr, TextOp};
+use crate::tree::{Expr, From, Select, TextOp};
 use crate::value::Value;
-use crate::write::{Sql, Writer, push_int};
+use crate::write::{Sql, Writer, push_int, quote};
 
 /// PostgreSQL's writer.
 #[derive(Debug, Clone, Copy, Default)]
@@ -93,6 +93,17 @@ impl Writer for PostgresWriter {
 
     fn distinct_from(&self) -> &'static str {
         " IS DISTINCT FROM "
+    }
+
+    // `OF` the statement's own table: the rows of the model are locked, not
+    // those of the tables its conditions join (PostgreSQL refuses to lock
+    // the nullable side of an outer join).
+    fn for_update(&self, out: &mut Sql<'_>, s: &Select<'_>) {
+        out.push(" FOR UPDATE");
+        if let From::Table(table) = &s.from {
+            out.push(" OF ");
+            quote(&mut out.text, table);
+        }
     }
 
     fn text_lookup<'a>(
