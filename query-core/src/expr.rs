@@ -44,7 +44,7 @@ impl<M: Model, T: FieldType> Expression<M> for Field<M, T> {
     }
 }
 
-impl<M: Model, T: FieldType, X: FieldType<Scalar = T::Scalar>> Operand<M, X> for Field<M, T> {
+impl<M: Model, X: FieldType, T: FieldType<Scalar = X::Scalar>> Operand<M, X> for Field<M, T> {
     #[inline]
     fn into_operand(self) -> (Expr, bool) {
         (self.to_expr(), T::NULLABLE)
@@ -96,7 +96,7 @@ impl<M, T: FieldType> Expression<M> for Computed<M, T> {
     }
 }
 
-impl<M, T: FieldType, X: FieldType<Scalar = T::Scalar>> Operand<M, X> for Computed<M, T> {
+impl<M, X: FieldType, T: FieldType<Scalar = X::Scalar>> Operand<M, X> for Computed<M, T> {
     fn into_operand(self) -> (Expr, bool) {
         let nullable = self.can_be_null();
         (self.expr, nullable)
@@ -283,7 +283,7 @@ impl<M, T: FieldType, A: AggregateArg<M>> Expression<M> for Aggregate<M, T, A> {
     }
 }
 
-impl<M, T: FieldType, A: AggregateArg<M>, X: FieldType<Scalar = T::Scalar>> Operand<M, X>
+impl<M, X: FieldType, T: FieldType<Scalar = X::Scalar>, A: AggregateArg<M>> Operand<M, X>
     for Aggregate<M, T, A>
 {
     fn into_operand(self) -> (Expr, bool) {
