@@ -18,6 +18,8 @@
 //!   each backend's executor.
 
 mod backend;
+#[cfg(feature = "chrono")]
+mod dates;
 mod db;
 mod delete;
 mod error;
@@ -44,6 +46,8 @@ pub(crate) mod write;
 
 pub use crate::backend::Backend;
 pub use crate::backend::sqlite::casefold;
+#[cfg(feature = "chrono")]
+pub use crate::dates::{DateLike, DateTimeLike};
 #[cfg(feature = "sqlite")]
 pub use crate::db::BUSY_TIMEOUT;
 pub use crate::db::{Db, Isolation};
@@ -66,6 +70,7 @@ pub use crate::query::{
 };
 pub use crate::queryset::{Annotated, Models, QuerySet, Shape, Values, ValuesAnnotated};
 pub use crate::relation::{ForeignKey, ManyToMany, OneToOne, Related};
+pub use crate::tree::DatePart;
 pub use crate::types::{
     DecimalField, FieldType, IntoValue, Nullable, Numeric, Operand, Ordered, PrimaryKey, Scalar,
     Summable, TextField, TextLookup, Timestamp,
@@ -84,8 +89,8 @@ pub use rust_decimal::{self, Decimal};
 /// Everything a user of the crate needs: `use query::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Avg, Backend, Count, Db, Error, Field, FieldError, ForeignKey, ManyToMany, Max, Min, Model,
-        OneToOne, Pool, Q, QuerySet, Related, Result, Sum, ValidationErrors, Value,
+        Avg, Backend, Count, DatePart, Db, Error, Field, FieldError, ForeignKey, ManyToMany, Max,
+        Min, Model, OneToOne, Pool, Q, QuerySet, Related, Result, Sum, ValidationErrors, Value,
     };
 }
 

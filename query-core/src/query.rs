@@ -360,6 +360,53 @@ impl<M: Model, T: FieldType> Field<M, T> {
         self.text(TextOp::EndsWith, true, suffix.into_value())
     }
 
+    /// Matches the regular expression `pattern` somewhere, case-sensitively
+    /// (`__regex`; anchor with `^` and `$` to match the whole text). NULL
+    /// never matches.
+    ///
+    /// PostgreSQL runs its own dialect (ARE, with `~`); SQLite runs the
+    /// [`regex`](https://docs.rs/regex) crate's. Patterns made of anchors,
+    /// classes (`[a-z]`, `\d`, `\w`, `\s`), alternation, groups and
+    /// repetition mean the same on both; backreferences and lookaround
+    /// exist on PostgreSQL only, and word boundaries are written `\y` there
+    /// but `\b` in Rust. An invalid pattern is an `Err` when the query runs
+    /// (naming the pattern on SQLite), as is one whose compiled form would
+    /// take more than a megabyte.
+    ///
+    /// ```
+    /// # use query::prelude::*;
+    /// # #[derive(Model)] pub struct Product { pub id: i64, pub name: String }
+    /// # fn main() {
+    /// use product::*;
+    /// let (sql, _) = Product::objects().filter(name.regex(r"^Sony \d+$")).to_sql_for(Backend::Postgres);
+    /// assert!(sql.ends_with(r#"WHERE "product"."name"::text ~ $1"#));
+    /// # }
+    /// ```
+    pub fn regex(self, pattern: impl IntoValue<String>) -> Q<M>
+    where
+        T: TextLookup,
+    {
+        self.regex_match(pattern.into_value(), false)
+    }
+
+    /// Matches the regular expression `pattern` ignoring case (`__iregex`;
+    /// `~*` on PostgreSQL). See [`regex`](Field::regex).
+    pub fn iregex(self, pattern: impl IntoValue<String>) -> Q<M>
+    where
+        T: TextLookup,
+    {
+        self.regex_match(pattern.into_value(), true)
+    }
+
+    fn regex_match(self, pattern: Value, case_insensitive: bool) -> Q<M> {
+        Q::from_node(Cond::Regex {
+            lhs: self.expr(),
+            pattern,
+            case_insensitive,
+            nullable: T::NULLABLE,
+        })
+    }
+
     /// Ascending order: `order_by(price.asc())`.
     pub fn asc(self) -> Order<M> {
         Order::new(self.col(), false)

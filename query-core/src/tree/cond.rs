@@ -65,6 +65,19 @@ pub enum Cond {
         /// Whether `lhs` can be NULL.
         nullable: bool,
     },
+    /// `lhs` matches the regular expression `pattern` (Django's `regex` /
+    /// `iregex`): `~` / `~*` on PostgreSQL, a function of the crate's on
+    /// SQLite.
+    Regex {
+        /// The text searched.
+        lhs: Expr,
+        /// The regular expression, as the user wrote it.
+        pattern: Value,
+        /// `iregex`.
+        case_insensitive: bool,
+        /// Whether `lhs` can be NULL.
+        nullable: bool,
+    },
     /// `lhs IN (values)`.
     In {
         /// The tested expression.
@@ -163,7 +176,7 @@ impl Cond {
             Cond::In {
                 nullable, values, ..
             } => *nullable || values.iter().any(Value::is_nan),
-            Cond::Text { nullable, .. } => *nullable,
+            Cond::Text { nullable, .. } | Cond::Regex { nullable, .. } => *nullable,
             Cond::And(conds) | Cond::Or(conds) => conds.iter().any(Cond::can_be_null),
         }
     }
@@ -193,6 +206,7 @@ impl Cond {
             Cond::Empty => false,
             Cond::Cmp { lhs, rhs, .. } => expr(lhs) || expr(rhs),
             Cond::Text { lhs, .. }
+            | Cond::Regex { lhs, .. }
             | Cond::In { lhs, .. }
             | Cond::Range { lhs, .. }
             | Cond::IsNull { lhs, .. } => expr(lhs),
@@ -210,6 +224,7 @@ impl Cond {
             Cond::Empty | Cond::Exists { .. } | Cond::SelfIn { .. } | Cond::InPairs { .. } => false,
             Cond::Cmp { lhs, rhs, .. } => expr(lhs) || expr(rhs),
             Cond::Text { lhs, .. }
+            | Cond::Regex { lhs, .. }
             | Cond::In { lhs, .. }
             | Cond::Range { lhs, .. }
             | Cond::IsNull { lhs, .. } => expr(lhs),
@@ -228,6 +243,7 @@ impl Cond {
                 f(rhs);
             }
             Cond::Text { lhs, .. }
+            | Cond::Regex { lhs, .. }
             | Cond::In { lhs, .. }
             | Cond::Range { lhs, .. }
             | Cond::IsNull { lhs, .. } => f(lhs),
@@ -245,6 +261,7 @@ impl Cond {
                 f(rhs);
             }
             Cond::Text { lhs, .. }
+            | Cond::Regex { lhs, .. }
             | Cond::In { lhs, .. }
             | Cond::Range { lhs, .. }
             | Cond::IsNull { lhs, .. } => f(lhs),

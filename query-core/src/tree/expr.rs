@@ -88,6 +88,45 @@ pub enum Func {
     Lower,
     /// The length of a text in characters.
     Length,
+    /// A part of a date or datetime, as an integer (`EXTRACT`, `strftime`).
+    Extract(ExtractPart),
+    /// The date of a datetime (`CAST(x AS date)`, `date(x)`).
+    ToDate,
+    /// A date or datetime truncated to the first day of its year, month or
+    /// day, as a date (`DATE_TRUNC`, `date(x, 'start of month')`).
+    Trunc(DatePart),
+    /// A `DateTime<Utc>` as the date and time it is in UTC, whatever the
+    /// session's time zone (`x AT TIME ZONE 'UTC'` on PostgreSQL; SQLite
+    /// stores it as UTC text already). The date functions take it.
+    AtUtc,
+}
+
+/// What [`QuerySet::dates`](crate::QuerySet::dates) truncates a date or
+/// datetime to: the first day of its year, its month, or its day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DatePart {
+    /// January 1st of the year (Django's `"year"`).
+    Year,
+    /// The 1st of the month (`"month"`).
+    Month,
+    /// The day itself (`"day"`).
+    Day,
+}
+
+/// A part of a date that [`Func::Extract`] reads, as an integer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExtractPart {
+    /// The year.
+    Year,
+    /// The quarter, 1 to 4.
+    Quarter,
+    /// The month, 1 to 12.
+    Month,
+    /// The day of the month, 1 to 31.
+    Day,
+    /// Django's `week_day`: 1 = Sunday .. 7 = Saturday.
+    WeekDay,
 }
 
 /// Aggregate functions.

@@ -143,9 +143,10 @@ impl<'n> Planner<'n> {
                 self.expr(lhs, left);
                 self.expr(rhs, left);
             }
-            Cond::Text { lhs, .. } | Cond::In { lhs, .. } | Cond::Range { lhs, .. } => {
-                self.expr(lhs, left)
-            }
+            Cond::Text { lhs, .. }
+            | Cond::Regex { lhs, .. }
+            | Cond::In { lhs, .. }
+            | Cond::Range { lhs, .. } => self.expr(lhs, left),
             Cond::IsNull { lhs, is_null } => self.expr(lhs, left || *is_null),
             Cond::And(conds) => conds.iter().for_each(|c| self.cond(c, left)),
             Cond::Or(conds) => conds.iter().for_each(|c| self.cond(c, true)),

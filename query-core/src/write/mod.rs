@@ -222,6 +222,22 @@ pub(crate) trait Writer: Sync {
         "DEFAULT"
     }
 
+    /// Appends a regular expression match of `lhs` (`regex`, `iregex`).
+    fn regex_lookup<'a>(
+        &self,
+        out: &mut Sql<'a>,
+        lhs: &'a Expr,
+        pattern: &'a Value,
+        case_insensitive: bool,
+    );
+
+    /// Appends a date function of `arg` ([`Func::Extract`], [`Func::ToDate`],
+    /// [`Func::Trunc`], [`Func::AtUtc`]). Every part of what it writes but
+    /// `arg` is SQL text, never a bound value, so that the same expression
+    /// in the select list and in `GROUP BY` is the same text (PostgreSQL
+    /// matches them by text).
+    fn date_func<'a>(&self, out: &mut Sql<'a>, func: Func, arg: &'a Expr);
+
     /// Appends a function call.
     fn func<'a>(&self, out: &mut Sql<'a>, func: Func, args: &'a [Expr]) {
         out.push(match func {
@@ -229,6 +245,14 @@ pub(crate) trait Writer: Sync {
             Func::Upper => "UPPER(",
             Func::Lower => "LOWER(",
             Func::Length => "LENGTH(",
+            Func::Extract(_) | Func::ToDate | Func::Trunc(_) | Func::AtUtc => {
+                match args {
+                    [arg] => self.date_func(out, func, arg),
+                    // The typed layer builds them with one argument.
+                    _ => out.push("NULL"),
+                }
+                return;
+            }
         });
         for (i, a) in args.iter().enumerate() {
             if i > 0 {
@@ -542,6 +566,12 @@ pub(crate) trait Writer: Sync {
                 needle,
                 ..
             } => self.text_lookup(out, lhs, *op, *case_insensitive, needle),
+            Cond::Regex {
+                lhs,
+                pattern,
+                case_insensitive,
+                ..
+            } => self.regex_lookup(out, lhs, pattern, *case_insensitive),
             Cond::In { lhs, values, .. } => {
                 if values.is_empty() {
                     // `IN ()` is not valid SQL everywhere; an empty list matches nothing.

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use crate::tree::{Expr, From, Select, TextOp};
+use crate::tree::{DatePart, Expr, ExtractPart, From, Func, Select, TextOp};
 use crate::value::Value;
 use crate::write::{Sql, Writer, push_int, quote};
 
@@ -103,6 +103,73 @@ impl Writer for PostgresWriter {
         if let From::Table(table) = &s.from {
             out.push(" OF ");
             quote(&mut out.text, table);
+        }
+    }
+
+    // PostgreSQL's own operators: `~` (case-sensitive), `~*` (ignoring
+    // case), on its ARE dialect of regular expressions.
+    fn regex_lookup<'a>(
+        &self,
+        out: &mut Sql<'a>,
+        lhs: &'a Expr,
+        pattern: &'a Value,
+        case_insensitive: bool,
+    ) {
+        self.text(out, lhs, false);
+        out.push(if case_insensitive { " ~* " } else { " ~ " });
+        self.param(out, Cow::Borrowed(pattern));
+    }
+
+    // `EXTRACT` gives `numeric`: cast to `integer`, as the typed layer
+    // reads `i32`. A `timestamptz` comes wrapped in `AtUtc`, so that the
+    // parts are UTC's whatever the session's time zone.
+    fn date_func<'a>(&self, out: &mut Sql<'a>, func: Func, arg: &'a Expr) {
+        match func {
+            Func::Extract(part) => {
+                let (field, plus_one) = match part {
+                    ExtractPart::Year => ("YEAR", false),
+                    ExtractPart::Quarter => ("QUARTER", false),
+                    ExtractPart::Month => ("MONTH", false),
+                    ExtractPart::Day => ("DAY", false),
+                    // DOW: 0 = Sunday; Django's week_day is 1 = Sunday.
+                    ExtractPart::WeekDay => ("DOW", true),
+                };
+                if plus_one {
+                    out.push("(");
+                }
+                out.push("CAST(EXTRACT(");
+                out.push(field);
+                out.push(" FROM ");
+                self.expr(out, arg);
+                out.push(") AS integer)");
+                if plus_one {
+                    out.push(" + 1)");
+                }
+            }
+            Func::Trunc(DatePart::Day) | Func::ToDate => {
+                out.push("CAST(");
+                self.expr(out, arg);
+                out.push(" AS date)");
+            }
+            // `DATE_TRUNC` of a `date` would pick its `timestamptz` form
+            // (and the session's time zone): truncate a `timestamp`.
+            Func::Trunc(part) => {
+                out.push("CAST(DATE_TRUNC(");
+                out.push(match part {
+                    DatePart::Year => "'year'",
+                    DatePart::Month => "'month'",
+                    DatePart::Day => "'day'",
+                });
+                out.push(", CAST(");
+                self.expr(out, arg);
+                out.push(" AS timestamp)) AS date)");
+            }
+            Func::AtUtc => {
+                out.push("(");
+                self.expr(out, arg);
+                out.push(" AT TIME ZONE 'UTC')");
+            }
+            _ => self.expr(out, arg),
         }
     }
 

@@ -26,8 +26,9 @@ pub(crate) fn open(path: &Path) -> rusqlite::Result<Connection> {
 }
 
 /// The settings every connection gets: the busy timeout, foreign keys, the
-/// statement cache, the case-folding function of the `i` lookups and the
-/// collation that orders decimal text by value.
+/// statement cache, the case-folding function of the `i` lookups, the
+/// regular expression function of `regex` and `iregex`, and the collation
+/// that orders decimal text by value.
 pub(crate) fn setup(conn: Connection) -> rusqlite::Result<Connection> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "foreign_keys", true)?;
@@ -47,6 +48,7 @@ pub(crate) fn setup(conn: Connection) -> rusqlite::Result<Connection> {
             })
         },
     )?;
+    super::regexp::register(&conn)?;
     conn.create_collation(super::decimal::DECIMAL_COLLATION, super::decimal::compare)?;
     Ok(conn)
 }

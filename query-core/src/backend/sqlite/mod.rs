@@ -14,6 +14,8 @@ pub(crate) mod inspect;
 pub(crate) mod migrate;
 #[cfg(feature = "sqlite")]
 pub(crate) mod rebuild;
+#[cfg(feature = "sqlite")]
+mod regexp;
 pub(crate) mod schema;
 #[cfg(feature = "sqlite")]
 pub(crate) mod types;

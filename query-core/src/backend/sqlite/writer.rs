@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use crate::tree::{Expr, TextOp};
+use crate::tree::{DatePart, Expr, ExtractPart, Func, TextOp};
 use crate::value::Value;
 use crate::write::{Sql, Writer, push_int};
 
@@ -27,6 +27,12 @@ pub fn casefold(text: &str) -> String {
     }
     out
 }
+
+/// The name of the SQL function, registered on every SQLite connection a
+/// [`Db`](crate::Db) opens, that matches text against a regular expression
+/// (the `regex` and `iregex` lookups): `query_regex(text, pattern, flags)`,
+/// where `flags` is 1 to ignore case. NULL text gives NULL.
+pub const REGEX_FUNCTION: &str = "query_regex";
 
 /// SQLite's writer.
 #[derive(Debug, Clone, Copy, Default)]
@@ -85,6 +91,71 @@ impl Writer for SqliteWriter {
 
     fn distinct_from(&self) -> &'static str {
         " IS NOT "
+    }
+
+    // `query_regex(lhs, ?, 0|1)`; the flag is SQL text, so each call site
+    // keeps its compiled pattern (SQLite's auxiliary data) while the bound
+    // pattern stays the same.
+    fn regex_lookup<'a>(
+        &self,
+        out: &mut Sql<'a>,
+        lhs: &'a Expr,
+        pattern: &'a Value,
+        case_insensitive: bool,
+    ) {
+        out.push(REGEX_FUNCTION);
+        out.push("(");
+        self.expr(out, lhs);
+        out.push(", ");
+        self.param(out, Cow::Borrowed(pattern));
+        out.push(if case_insensitive { ", 1)" } else { ", 0)" });
+    }
+
+    // Dates and datetimes are ISO 8601 text (`2010-01-31`,
+    // `2010-01-31 12:00:00.5`, and `+00:00` after a `DateTime<Utc>`), which
+    // `strftime` and `date` read (a time zone suffix converts to UTC).
+    fn date_func<'a>(&self, out: &mut Sql<'a>, func: Func, arg: &'a Expr) {
+        let strftime = |w: &Self, out: &mut Sql<'a>, format: &str| {
+            out.push("CAST(strftime('");
+            out.push(format);
+            out.push("', ");
+            w.expr(out, arg);
+            out.push(") AS INTEGER)");
+        };
+        match func {
+            Func::Extract(part) => match part {
+                ExtractPart::Year => strftime(self, out, "%Y"),
+                ExtractPart::Month => strftime(self, out, "%m"),
+                ExtractPart::Day => strftime(self, out, "%d"),
+                // `%w`: 0 = Sunday; Django's week_day is 1 = Sunday.
+                ExtractPart::WeekDay => {
+                    out.push("(");
+                    strftime(self, out, "%w");
+                    out.push(" + 1)");
+                }
+                ExtractPart::Quarter => {
+                    out.push("((");
+                    strftime(self, out, "%m");
+                    out.push(" + 2) / 3)");
+                }
+            },
+            Func::Trunc(part) => {
+                out.push("date(");
+                self.expr(out, arg);
+                out.push(match part {
+                    DatePart::Year => ", 'start of year')",
+                    DatePart::Month => ", 'start of month')",
+                    DatePart::Day => ")",
+                });
+            }
+            Func::ToDate => {
+                out.push("date(");
+                self.expr(out, arg);
+                out.push(")");
+            }
+            // Stored as UTC text already.
+            _ => self.expr(out, arg),
+        }
     }
 
     fn binds_nan_as_null(&self) -> bool {
