@@ -249,9 +249,12 @@ pub(crate) fn exists<M: Model>(db: &Db, q: &Select<'_>) -> Result<bool> {
 /// or the slice's keys.
 fn target<'a, M: Model>(q: &'a Select<'a>) -> Target<'a> {
     let m = model_ref::<M>();
-    // A slice, or a filter that joins (UPDATE and DELETE can't): the rows'
-    // keys, selected.
-    if q.is_sliced() || q.filter.is_some_and(Cond::has_paths) {
+    // A slice, a filter that joins (UPDATE and DELETE can't), or a compound
+    // (`union`, ...): the rows' keys, selected.
+    if q.is_sliced()
+        || q.filter.is_some_and(Cond::has_paths)
+        || matches!(q.from, From::Compound(..))
+    {
         let keys = Select {
             columns: SelectColumns::Exprs(Cow::Owned(vec![Expr::Column(m.pk_column())])),
             ..q.clone()

@@ -33,6 +33,7 @@ mod query;
 mod queryset;
 mod relation;
 pub(crate) mod schema;
+mod stream;
 pub(crate) mod tree;
 mod types;
 mod validation;
@@ -60,6 +61,7 @@ pub use crate::query::{
 };
 pub use crate::queryset::QuerySet;
 pub use crate::relation::{ForeignKey, ManyToMany, OneToOne, Related};
+pub use crate::stream::RowIter;
 pub use crate::types::{
     DecimalField, FieldType, IntoValue, Nullable, Ordered, PrimaryKey, Scalar, TextField,
     TextLookup, Timestamp,

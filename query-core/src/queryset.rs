@@ -42,6 +42,9 @@ pub struct QuerySet<M> {
     /// `prefetch_related`: each step and its statement, a step after the
     /// steps before it.
     prefetch: Vec<(&'static PathNode, PrefetchFn<M>)>,
+    /// `union`, `intersection`, `difference` (stream.rs): the two query
+    /// sets whose combined rows this one reads, as a subquery.
+    combined: Option<std::sync::Arc<crate::stream::Combined<M>>>,
     _marker: PhantomData<fn() -> M>,
 }
 
@@ -57,6 +60,7 @@ impl<M> Clone for QuerySet<M> {
             related: self.related.clone(),
             related_nodes: self.related_nodes.clone(),
             prefetch: self.prefetch.clone(),
+            combined: self.combined.clone(),
             _marker: PhantomData,
         }
     }
@@ -91,25 +95,43 @@ impl<M: Model> QuerySet<M> {
             related: Vec::new(),
             related_nodes: Vec::new(),
             prefetch: Vec::new(),
+            combined: None,
             _marker: PhantomData,
         }
     }
 
     /// The `SELECT` of this query set's rows, borrowing its parts.
     pub(crate) fn query(&self) -> Select<'_> {
-        Select {
+        let select = Select {
             distinct: self.distinct,
             filter: Some(&self.filter),
             order: Cow::Borrowed(self.order.as_slice()),
             limit: self.limit,
             offset: self.offset,
             ..Select::new(SelectColumns::Model(exec::model_ref::<M>()), M::META.table)
+        };
+        match &self.combined {
+            Some(combined) => select.with_from(combined.from()),
+            None => select,
+        }
+    }
+
+    /// This query set's `select_related` and `prefetch_related` over the
+    /// rows of `combined` (`union` and its kin, in stream.rs), with no
+    /// filter, ordering or slice of its own yet.
+    pub(crate) fn with_combined(self, combined: crate::stream::Combined<M>) -> Self {
+        QuerySet {
+            related: self.related,
+            related_nodes: self.related_nodes,
+            prefetch: self.prefetch,
+            combined: Some(std::sync::Arc::new(combined)),
+            ..QuerySet::new()
         }
     }
 
     /// The `SELECT` that loads rows: [`query`](QuerySet::query) with the
     /// columns `select_related` adds.
-    fn query_loading(&self) -> Select<'_> {
+    pub(crate) fn query_loading(&self) -> Select<'_> {
         Select {
             related: &self.related_nodes,
             ..self.query()
@@ -118,13 +140,13 @@ impl<M: Model> QuerySet<M> {
 
     /// Whether rows are read plainly (no `select_related`, no
     /// `prefetch_related`).
-    fn plain(&self) -> bool {
+    pub(crate) fn plain(&self) -> bool {
         self.related.is_empty() && self.prefetch.is_empty()
     }
 
     /// Reads a row: the model, then each `select_related` step's model
     /// from the columns after it.
-    fn read_row(&self, row: &Row<'_>) -> Result<M> {
+    pub(crate) fn read_row(&self, row: &Row<'_>) -> Result<M> {
         let mut m = M::from_row(row, 0)?;
         let mut offset = M::META.fields.len();
         for (node, hydrate) in &self.related {
@@ -136,7 +158,7 @@ impl<M: Model> QuerySet<M> {
 
     /// Runs the `prefetch_related` statements on the rows read: one per
     /// step, whatever the number of rows.
-    fn run_prefetch(&self, db: &Db, rows: &mut [M]) -> Result<()> {
+    pub(crate) fn run_prefetch(&self, db: &Db, rows: &mut [M]) -> Result<()> {
         for (_, level) in &self.prefetch {
             level(db, rows)?;
         }
