@@ -210,6 +210,14 @@ fn other_statements_run_while_an_iterator_is_alive() -> Result<()> {
                         .update(db, song::plays.set(-1))
                 })?;
             }
+            if seen == 2 {
+                // A transaction rolled back under the iteration.
+                let rolled_back = db.atomic(|db| {
+                    Song::objects().update(db, song::plays.set(-2))?;
+                    Err::<(), _>(Error::DoesNotExist { model: "Song" })
+                });
+                assert!(rolled_back.is_err());
+            }
         }
         assert_eq!(seen, 2100);
         assert!(keys.windows(2).all(|w| w[0] < w[1]));
