@@ -371,6 +371,44 @@ impl Db {
         self.execute_bound(sql, &mut |b| bind_all(b, params))
     }
 
+    /// The connection, for a cursor that drives its statement itself
+    /// ([`QuerySet::iterator`](crate::QuerySet::iterator)).
+    pub(crate) fn conn(&self) -> &Conn {
+        &self.conn
+    }
+
+    /// Whether an [`atomic`](Db::atomic) block is open.
+    #[cfg(feature = "postgres")]
+    pub(crate) fn in_atomic(&self) -> bool {
+        self.depth.get() > 0
+    }
+
+    /// Runs one statement that a cursor sends on the connection itself
+    /// (`DECLARE`, `FETCH`, `CLOSE`; a SQLite query whose rows are stepped
+    /// later): counted and logged as any other, and noted when it fails
+    /// inside `atomic`.
+    pub(crate) fn run_on_conn<'db, T>(
+        &'db self,
+        sql: &str,
+        params: &[Value],
+        f: impl FnOnce(&'db Conn) -> Result<T>,
+    ) -> Result<T> {
+        let started = Self::tracing().then(Instant::now);
+        let out = f(&self.conn);
+        if out.is_err() {
+            self.failed();
+        }
+        self.ran(started, sql, &params, 0);
+        out
+    }
+
+    /// Notes that a cursor's step failed (not a statement of its own: not
+    /// counted), so that an `atomic` block around it rolls back.
+    #[cfg(feature = "sqlite")]
+    pub(crate) fn cursor_failed(&self) {
+        self.failed();
+    }
+
     /// The key SQLite gave the last row inserted on this connection.
     #[cfg(feature = "sqlite")]
     pub(crate) fn last_insert_rowid(&self) -> Option<i64> {

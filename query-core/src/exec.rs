@@ -287,9 +287,14 @@ pub(crate) fn exists<M: Model>(db: &Db, q: &Select<'_>) -> Result<bool> {
 /// or the slice's keys.
 fn target<'a, M: Model>(q: &'a Select<'a>) -> Target<'a> {
     let m = model_ref::<M>();
-    // A slice, or a filter that joins (UPDATE and DELETE can't): the rows'
-    // keys, selected.
-    if q.is_sliced() || q.filter.is_some_and(Cond::has_paths) || !q.group_by.is_empty() {
+    // A slice, a filter that joins (UPDATE and DELETE can't), a grouped
+    // query set (HAVING), or a compound (`union`, ...): the rows' keys,
+    // selected.
+    if q.is_sliced()
+        || q.filter.is_some_and(Cond::has_paths)
+        || !q.group_by.is_empty()
+        || matches!(q.from, From::Compound(..))
+    {
         let keys = Select {
             columns: SelectColumns::Exprs(Cow::Owned(vec![Expr::Column(m.pk_column())])),
             extra: Cow::Borrowed(&[]),

@@ -37,6 +37,7 @@ mod queryset;
 mod relation;
 pub(crate) mod schema;
 mod shortcuts;
+mod stream;
 pub(crate) mod tree;
 mod types;
 mod validation;
@@ -70,6 +71,7 @@ pub use crate::query::{
 };
 pub use crate::queryset::{Annotated, Models, QuerySet, Shape, Values, ValuesAnnotated};
 pub use crate::relation::{ForeignKey, ManyToMany, OneToOne, Related};
+pub use crate::stream::RowIter;
 pub use crate::tree::DatePart;
 pub use crate::types::{
     DecimalField, FieldType, IntoValue, Nullable, Numeric, Operand, Ordered, PrimaryKey, Scalar,

@@ -63,6 +63,9 @@ pub struct QuerySet<M, S = Models> {
     prefetch: Vec<(&'static PathNode, PrefetchFn<M>)>,
     /// `none()`: matches nothing, runs no statement.
     none: bool,
+    /// `union`, `intersection`, `difference` (stream.rs): the two query
+    /// sets whose combined rows this one reads, as a subquery.
+    combined: Option<std::sync::Arc<crate::stream::Combined<M>>>,
     _marker: PhantomData<fn() -> (M, S)>,
 }
 
@@ -84,6 +87,7 @@ impl<M, S> Clone for QuerySet<M, S> {
             related_nodes: self.related_nodes.clone(),
             prefetch: self.prefetch.clone(),
             none: self.none,
+            combined: self.combined.clone(),
             _marker: PhantomData,
         }
     }
@@ -124,6 +128,7 @@ impl<M: Model> QuerySet<M> {
             related_nodes: Vec::new(),
             prefetch: Vec::new(),
             none: false,
+            combined: None,
             _marker: PhantomData,
         }
     }
@@ -148,6 +153,7 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
             related_nodes: self.related_nodes,
             prefetch: self.prefetch,
             none: self.none,
+            combined: self.combined,
             _marker: PhantomData,
         }
     }
@@ -159,7 +165,7 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
         } else {
             SelectColumns::Model(exec::model_ref::<M>())
         };
-        Select {
+        let select = Select {
             distinct: self.distinct,
             filter: Some(&self.filter),
             having: Some(&self.having),
@@ -174,6 +180,24 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
             offset: self.offset,
             nothing: self.none,
             ..Select::new(columns, M::META.table)
+        };
+        match &self.combined {
+            Some(combined) => select.with_from(combined.from()),
+            None => select,
+        }
+    }
+
+    /// This query set's `select_related` and `prefetch_related` over the
+    /// rows of `combined` (`union` and its kin, in stream.rs), with no
+    /// filter, ordering or slice of its own yet.
+    pub(crate) fn with_combined(self, combined: crate::stream::Combined<M>) -> Self {
+        let base = QuerySet::<M>::new().reshape::<S>();
+        QuerySet {
+            related: self.related,
+            related_nodes: self.related_nodes,
+            prefetch: self.prefetch,
+            combined: Some(std::sync::Arc::new(combined)),
+            ..base
         }
     }
 
@@ -314,7 +338,7 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
 
     /// The `SELECT` that loads rows: [`query`](QuerySet::query) with the
     /// columns `select_related` adds.
-    fn query_loading(&self) -> Select<'_> {
+    pub(crate) fn query_loading(&self) -> Select<'_> {
         Select {
             related: &self.related_nodes,
             ..self.query()
@@ -323,7 +347,7 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
 
     /// Whether rows are read plainly (the model's columns only, no
     /// `select_related`, no `prefetch_related`).
-    fn plain(&self) -> bool {
+    pub(crate) fn plain(&self) -> bool {
         self.related.is_empty() && self.prefetch.is_empty() && self.select.is_empty()
     }
 
@@ -340,7 +364,7 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
 
     /// Reads a row: the model, then each `select_related` step's model
     /// from the columns after it.
-    fn read_model(&self, row: &Row<'_>) -> Result<M> {
+    pub(crate) fn read_model(&self, row: &Row<'_>) -> Result<M> {
         let mut m = M::from_row(row, 0)?;
         let mut offset = M::META.fields.len();
         for (node, hydrate) in &self.related {
@@ -352,7 +376,7 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
 
     /// Runs the `prefetch_related` statements on the rows read: one per
     /// step, whatever the number of rows.
-    fn run_prefetch(&self, db: &Db, rows: &mut [M]) -> Result<()> {
+    pub(crate) fn run_prefetch(&self, db: &Db, rows: &mut [M]) -> Result<()> {
         for (_, level) in &self.prefetch {
             level(db, rows)?;
         }

@@ -24,6 +24,6 @@ pub use self::cond::{Cmp, Cond, TextOp};
 pub use self::expr::{AggregateFunc, BinOp, Column, DatePart, Expr, ExtractPart, Func, TableName};
 pub use self::path::{PathNode, RelKind, RelMeta};
 pub use self::stmt::{
-    Delete, From, Insert, InsertRows, Join, JoinKind, OrderTerm, Select, SelectColumns, Target,
-    Update,
+    Compound, Delete, From, Insert, InsertRows, Join, JoinKind, OrderTerm, Select, SelectColumns,
+    SetOp, Target, Update,
 };

@@ -35,6 +35,46 @@ pub enum From<'a> {
     /// A subquery, under the name `alias` (so that columns qualified by
     /// that name read from it).
     Subquery(Box<Select<'a>>, &'static str),
+    /// Two `SELECT`s combined by a set operation (`union`, `intersection`,
+    /// `difference`), read as a subquery under the name `alias`.
+    Compound(Box<Compound<'a>>, &'static str),
+}
+
+/// A set operation between two `SELECT`s of the same columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetOp {
+    /// `UNION`: the rows of either, without duplicates.
+    Union,
+    /// `UNION ALL`: the rows of both, duplicates kept.
+    UnionAll,
+    /// `INTERSECT`: the rows of both, without duplicates.
+    Intersect,
+    /// `EXCEPT`: the rows of the left one that the right one lacks, without
+    /// duplicates.
+    Except,
+}
+
+impl SetOp {
+    /// The operator, with spaces around it.
+    pub fn sql(self) -> &'static str {
+        match self {
+            SetOp::Union => " UNION ",
+            SetOp::UnionAll => " UNION ALL ",
+            SetOp::Intersect => " INTERSECT ",
+            SetOp::Except => " EXCEPT ",
+        }
+    }
+}
+
+/// `left <op> right`: two `SELECT`s of the same columns.
+#[derive(Debug, Clone)]
+pub struct Compound<'a> {
+    /// The set operation.
+    pub op: SetOp,
+    /// The left member.
+    pub left: Select<'a>,
+    /// The right member.
+    pub right: Select<'a>,
 }
 
 /// `INNER JOIN` or `LEFT OUTER JOIN`.

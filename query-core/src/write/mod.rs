@@ -14,8 +14,8 @@ use std::borrow::Cow;
 use self::joins::{Base, Planner, Scope};
 use crate::meta::ModelRef;
 use crate::tree::{
-    Cmp, Column, Cond, Delete, Expr, From, Func, Insert, InsertRows, JoinKind, OrderTerm, Select,
-    SelectColumns, TableName, Target, TextOp, Update,
+    Cmp, Column, Compound, Cond, Delete, Expr, From, Func, Insert, InsertRows, JoinKind, OrderTerm,
+    Select, SelectColumns, TableName, Target, TextOp, Update,
 };
 use crate::value::{SqlType, Value};
 
@@ -738,7 +738,7 @@ pub(crate) trait Writer: Sync {
         let joins = planner.finish();
         let base = match &s.from {
             From::Table(t) => Base::Table(t),
-            From::Subquery(_, alias) => Base::Table(alias),
+            From::Subquery(_, alias) | From::Compound(_, alias) => Base::Table(alias),
         };
         // The FROM's subquery is written in the scope around this one.
         let scope = Scope { base, joins };
@@ -792,6 +792,12 @@ pub(crate) trait Writer: Sync {
                 out.push(") AS ");
                 quote(&mut out.text, alias);
             }
+            From::Compound(compound, alias) => {
+                out.push("(");
+                self.compound(out, compound);
+                out.push(") AS ");
+                quote(&mut out.text, alias);
+            }
         }
         self.planned_joins(out);
         for j in s.joins.iter() {
@@ -835,6 +841,29 @@ pub(crate) trait Writer: Sync {
         if scoped {
             out.scopes.pop();
         }
+    }
+
+    /// `left UNION right` (`UNION ALL`, `INTERSECT`, `EXCEPT`). The
+    /// statement that reads it names it as a subquery, so its `ORDER BY`,
+    /// `LIMIT` and `WHERE` name the subquery's columns.
+    fn compound<'a>(&self, out: &mut Sql<'a>, c: &'a Compound<'a>) {
+        self.compound_member(out, &c.left);
+        out.push(c.op.sql());
+        self.compound_member(out, &c.right);
+    }
+
+    /// One member of a compound. A member with its own `ORDER BY` or
+    /// `LIMIT`/`OFFSET` is read from a subquery (`SELECT * FROM (...)`):
+    /// SQLite refuses both, and parentheses, in a compound's members;
+    /// PostgreSQL takes the same text.
+    fn compound_member<'a>(&self, out: &mut Sql<'a>, s: &'a Select<'a>) {
+        if s.order.is_empty() && !s.is_sliced() {
+            self.select(out, s);
+            return;
+        }
+        out.push("SELECT * FROM (");
+        self.select(out, s);
+        out.push(") AS \"query_member\"");
     }
 
     /// The `WHERE` of an `UPDATE` or `DELETE`.

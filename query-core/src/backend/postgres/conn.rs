@@ -238,6 +238,45 @@ impl PgConn {
         done
     }
 
+    /// Runs `sql` with `params` outside the statement cache (a cursor's
+    /// `DECLARE` and `CLOSE`, whose texts name each cursor); returns the
+    /// number of rows changed.
+    pub(crate) fn execute_once(&self, sql: &str, params: &[Value]) -> Result<u64> {
+        let mut client = self.client_for(sql)?;
+        let wrapped: Vec<PgParam<'_>> = params.iter().map(PgParam).collect();
+        let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = wrapped
+            .iter()
+            .map(|p| p as &(dyn postgres::types::ToSql + Sync))
+            .collect();
+        client.execute(sql, &refs).map_err(|e| self.error(e, sql))
+    }
+
+    /// Runs `sql` with `params` outside the statement cache and returns its
+    /// rows.
+    pub(crate) fn query_once(&self, sql: &str, params: &[Value]) -> Result<Vec<postgres::Row>> {
+        let mut client = self.client_for(sql)?;
+        let wrapped: Vec<PgParam<'_>> = params.iter().map(PgParam).collect();
+        let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = wrapped
+            .iter()
+            .map(|p| p as &(dyn postgres::types::ToSql + Sync))
+            .collect();
+        client.query(sql, &refs).map_err(|e| self.error(e, sql))
+    }
+
+    /// Prepares `sql` outside the statement cache (a cursor's `FETCH`,
+    /// prepared once per cursor and closed with it).
+    pub(crate) fn prepare_once(&self, sql: &str) -> Result<Statement> {
+        let mut client = self.client_for(sql)?;
+        client.prepare(sql).map_err(|e| self.error(e, sql))
+    }
+
+    /// Runs a statement from [`prepare_once`](PgConn::prepare_once), which
+    /// binds nothing, and returns its rows.
+    pub(crate) fn query_prepared(&self, stmt: &Statement, sql: &str) -> Result<Vec<postgres::Row>> {
+        let mut client = self.client_for(sql)?;
+        client.query(stmt, &[]).map_err(|e| self.error(e, sql))
+    }
+
     /// Whether the server warned, since the last call, that a `BEGIN` came
     /// inside a transaction already open (the program's own `BEGIN`).
     pub(crate) fn take_began_inside_transaction(&self) -> bool {

@@ -9,6 +9,8 @@
 #[cfg(feature = "postgres")]
 mod conn;
 #[cfg(feature = "postgres")]
+pub(crate) mod cursor;
+#[cfg(feature = "postgres")]
 pub(crate) mod inspect;
 #[cfg(feature = "postgres")]
 pub(crate) mod migrate;

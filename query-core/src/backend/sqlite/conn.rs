@@ -87,7 +87,7 @@ pub(crate) fn execute(
 }
 
 /// The cached statement for `sql`, with `bind`'s parameters bound.
-fn prepare_bound<'c>(
+pub(super) fn prepare_bound<'c>(
     conn: &'c Connection,
     sql: &str,
     bind: &mut dyn FnMut(&mut Binder<'_, '_>) -> Result<()>,

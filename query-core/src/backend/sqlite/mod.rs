@@ -7,6 +7,8 @@
 
 #[cfg(feature = "sqlite")]
 mod conn;
+#[cfg(feature = "sqlite")]
+pub(crate) mod cursor;
 pub(crate) mod decimal;
 #[cfg(feature = "sqlite")]
 pub(crate) mod inspect;
