@@ -47,6 +47,9 @@ row insert_1000  rusqlite_bulk rusqlite      'reference (issue: ~0.74×)'
 row update       query         rusqlite      '≤ 1.03×'
 row rel_join2    query         rusqlite      '≤ 1.05×'
 row rel_build3   three_hops    one_table     'reported'
+row agg_aggregate   query      rusqlite      '≤ 1.05×'
+row agg_annotate    query      rusqlite      '≤ 1.05×'
+row agg_values_list query      rusqlite      '≤ 1.05×'
 
 p="$dir/all_10k/peak_heap.txt"
 if [ -f "$p" ]; then
@@ -70,6 +73,9 @@ if ls -d "$dir"/pg_* >/dev/null 2>&1; then
     row pg_insert_1000  postgres_bulk_tx postgres_bulk   'reference (the INSERT in BEGIN/COMMIT)'
     row pg_update       query            postgres        '≤ 1.05×'
     row pg_rel_join2    query            postgres        '≤ 1.05×'
+    row pg_agg_aggregate   query         postgres        '≤ 1.05×'
+    row pg_agg_annotate    query         postgres        '≤ 1.05×'
+    row pg_agg_values_list query         postgres        '≤ 1.05×'
 fi
 
 t="$dir/concurrency/tps.txt"
