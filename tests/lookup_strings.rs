@@ -646,6 +646,16 @@ fn unknown_fields_lookups_and_bad_values_are_djangos_errors() {
         error(Track::objects().order_by_str("name__icontains")),
         "Cannot resolve keyword 'icontains' into field. Choices are: album, album_id, id, media_type, media_type_id, milliseconds, name."
     );
+    // A path may follow at most 32 relations (a self-reference allows any
+    // depth; each step is a join).
+    let deep = |n: usize| format!("{}last_name", "reports_to__".repeat(n));
+    assert!(Employee::objects().filter_str(&deep(32), "x").is_ok());
+    let message = error(Employee::objects().filter_str(&deep(33), "x"));
+    assert!(
+        message.starts_with("A lookup string may follow at most 32 relations; this one follows more ('reports_to__reports_to__"),
+        "{message}"
+    );
+    assert!(Employee::objects().filter_str(&deep(10_000), "x").is_err());
     // The Display of the error is the message.
     let e = p().filter_str("prise", "1").unwrap_err();
     assert!(

@@ -167,6 +167,12 @@ struct Target {
 /// [`node`]).
 const MAX_NODES: usize = 10_000;
 
+/// The most relations one lookup string may follow. (A model pointing at
+/// itself allows any depth; a path of thousands of steps from a query
+/// string would be thousands of joins, and deep recursion in the code that
+/// walks paths. SQLite joins at most 64 tables anyway.)
+const MAX_DEPTH: usize = 32;
+
 type NodeKey = (usize, &'static str, &'static str);
 
 /// The node for `rel` after `prev`, made once per distinct path and kept for
@@ -192,6 +198,13 @@ fn node(rel: &'static RelMeta, prev: Option<&'static PathNode>) -> Result<&'stat
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Some(n) = nodes.get(&key) {
         return Ok(n);
+    }
+    if prev.is_some_and(|p| p.depth >= MAX_DEPTH) {
+        return Err(Error::FieldError(format!(
+            "A lookup string may follow at most {MAX_DEPTH} relations; this one follows more ('{}__{}__...').",
+            prev.map(PathNode::lookup).unwrap_or_default(),
+            rel.name
+        )));
     }
     if nodes.len() >= MAX_NODES {
         return Err(Error::FieldError(format!(
