@@ -265,6 +265,14 @@ pub enum Error {
     /// says what to do instead.
     #[error("{0}")]
     NotSupported(String),
+
+    /// A lookup string names no field of the model, a lookup the field
+    /// doesn't have, or a value that doesn't parse as the field's type
+    /// ([`filter_str`](crate::QuerySet::filter_str) and friends): Django's
+    /// `FieldError` (and its `ValidationError` for a value), in its words,
+    /// with what would be valid.
+    #[error("{0}")]
+    FieldError(String),
 }
 
 fn count_text(count: usize) -> String {

@@ -26,6 +26,7 @@ mod error;
 mod exec;
 mod expr;
 mod load;
+mod lookup_str;
 mod many_to_many;
 mod meta;
 pub mod migrations;

@@ -4,6 +4,7 @@
 
 use std::sync::OnceLock;
 
+use crate::tree::RelMeta;
 use crate::value::{SqlType, Value};
 
 /// The description of a model's table.
@@ -20,6 +21,11 @@ pub struct ModelMeta {
     pub pk: usize,
     /// The `ManyToMany<T>` fields (no columns of this table).
     pub many_to_many: &'static [ManyToManyMeta],
+    /// Every relation the model declares (foreign keys, `Related<T>`,
+    /// `ManyToMany<T>`), for lookup strings (a function: each relation's
+    /// description refers to this one, and constants can't refer to each
+    /// other in a cycle).
+    relations: fn() -> &'static [&'static RelMeta],
 }
 
 impl ModelMeta {
@@ -36,7 +42,21 @@ impl ModelMeta {
             fields,
             pk,
             many_to_many: &[],
+            relations: no_relations,
         }
+    }
+
+    #[doc(hidden)]
+    /// The same description with the relations it declares.
+    pub const fn with_relations(mut self, relations: fn() -> &'static [&'static RelMeta]) -> Self {
+        self.relations = relations;
+        self
+    }
+
+    /// Every relation the model declares: its foreign keys, `Related<T>`
+    /// and `ManyToMany<T>` fields, in the struct's order.
+    pub fn relations(&self) -> &'static [&'static RelMeta] {
+        (self.relations)()
     }
 
     #[doc(hidden)]
@@ -50,6 +70,10 @@ impl ModelMeta {
     pub fn pk_field(&self) -> &'static FieldMeta {
         &self.fields[self.pk]
     }
+}
+
+fn no_relations() -> &'static [&'static RelMeta] {
+    &[]
 }
 
 /// The description of one column.

@@ -22,6 +22,8 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
     let pk_column = column_index(pk_index);
     let path_type = quote::format_ident!("{}Path", name);
     let mut relations = Vec::new();
+    // Each relation field's `Relation<I>::REL`, for `META.relations`.
+    let mut relation_refs = Vec::new();
     let mut path_methods = Vec::new();
     let pk_ident = &pk.ident;
     let pk_ty = &pk.ty;
@@ -160,6 +162,11 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
             let rel_const = quote_spanned! {rel_span=>
                 const REL: &'static #p::RelMeta = &#rel;
             };
+            // Spanned as the check above, so that a wrong `through` is
+            // reported once, there.
+            relation_refs.push(quote_spanned! {rel_span=>
+                <#name as ::query::__private::Relation<#i>>::REL
+            });
             relations.push(quote! {
                 impl #p::Relation<#i> for #name {
                     type Target = #target;
@@ -290,6 +297,7 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
             } else {
                 quote!(#p::NotNull)
             };
+            relation_refs.push(quote!(<#name as #p::Relation<#i>>::REL));
             relations.push(quote! {
                 impl #p::Relation<#i> for #name {
                     type Target = #target;
@@ -419,7 +427,15 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
                 &[#(#metas),*],
                 #pk_column,
             )
-            .with_many_to_many(&[#(#many_to_many),*]);
+            .with_many_to_many(&[#(#many_to_many),*])
+            .with_relations({
+                fn __relations() -> &'static [&'static #p::RelMeta] {
+                    const __RELATIONS: &[&#p::RelMeta] =
+                        &[#(#relation_refs),*];
+                    __RELATIONS
+                }
+                __relations
+            });
 
             type Key = #pk_ty;
 
