@@ -513,8 +513,9 @@ pub fn derive_model_form(input: &DeriveInput) -> Result<TokenStream> {
     for (i, (lit, ident)) in fields.iter().zip(&idents).enumerate() {
         let field_name = lit.value();
         let span = lit.span();
+        // The path written out, so that the call's span is the literal's.
         checks.push(quote_spanned! {span=>
-            const _: () = #f::assert_editable(<#model as ::query::Model>::META, #field_name);
+            const _: () = ::query::__private::forms::assert_editable(<#model as ::query::Model>::META, #field_name);
         });
         let mut spec = quote_spanned! {span=>
             #f::model_field::<#model, _>(|__m| &__m.#ident, #field_name)

@@ -152,9 +152,6 @@ impl Widget {
             _ => return None,
         })
     }
-
-    /// The names [`from_name`](Widget::from_name) knows, for messages.
-    pub const NAMES: &'static str = "\"text\", \"email\", \"url\", \"number\", \"password\", \"hidden\", \"date\", \"datetime-local\", \"textarea\", \"checkbox\", \"select\" or \"radio\"";
 }
 
 /// The description of one form field: what `#[derive(Form)]` and

@@ -463,26 +463,53 @@ pub mod __private {
         value.to_form_text()
     }
 
-    macro_rules! attr_traits {
-        ($($trait:ident $assert:ident $message:literal;)*) => {$(
-            #[diagnostic::on_unimplemented(
-                message = $message,
-                label = "not a text type",
-                note = "use `String` or `Option<String>`"
-            )]
-            pub trait $trait {}
-            impl $trait for String {}
-            impl $trait for Option<String> {}
-            /// Checks at compile time that the attribute is on a text field.
-            pub const fn $assert<T: ?Sized + $trait>() {}
-        )*};
-    }
-    attr_traits! {
-        MaxLengthText assert_max_length "`#[form(max_length = ..)]` needs a text field, but `{Self}` is not text";
-        MinLengthText assert_min_length "`#[form(min_length = ..)]` needs a text field, but `{Self}` is not text";
-        EmailText assert_email "`#[form(email)]` needs a text field, but `{Self}` is not text";
-        UrlText assert_url "`#[form(url)]` needs a text field, but `{Self}` is not text";
-    }
+    /// A text type (for `max_length = ..`).
+    #[diagnostic::on_unimplemented(
+        message = "`#[form(max_length = ..)]` needs a text field, but `{Self}` is not text",
+        label = "not a text type",
+        note = "use `String` or `Option<String>`"
+    )]
+    pub trait MaxLengthText {}
+    impl MaxLengthText for String {}
+    impl MaxLengthText for Option<String> {}
+    /// Checks at compile time that `max_length = ..` is on a text field.
+    pub const fn assert_max_length<T: ?Sized + MaxLengthText>() {}
+
+    /// A text type (for `min_length = ..`).
+    #[diagnostic::on_unimplemented(
+        message = "`#[form(min_length = ..)]` needs a text field, but `{Self}` is not text",
+        label = "not a text type",
+        note = "use `String` or `Option<String>`"
+    )]
+    pub trait MinLengthText {}
+    impl MinLengthText for String {}
+    impl MinLengthText for Option<String> {}
+    /// Checks at compile time that `min_length = ..` is on a text field.
+    pub const fn assert_min_length<T: ?Sized + MinLengthText>() {}
+
+    /// A text type (for `email`).
+    #[diagnostic::on_unimplemented(
+        message = "`#[form(email)]` needs a text field, but `{Self}` is not text",
+        label = "not a text type",
+        note = "use `String` or `Option<String>`"
+    )]
+    pub trait EmailText {}
+    impl EmailText for String {}
+    impl EmailText for Option<String> {}
+    /// Checks at compile time that `email` is on a text field.
+    pub const fn assert_email<T: ?Sized + EmailText>() {}
+
+    /// A text type (for `url`).
+    #[diagnostic::on_unimplemented(
+        message = "`#[form(url)]` needs a text field, but `{Self}` is not text",
+        label = "not a text type",
+        note = "use `String` or `Option<String>`"
+    )]
+    pub trait UrlText {}
+    impl UrlText for String {}
+    impl UrlText for Option<String> {}
+    /// Checks at compile time that `url` is on a text field.
+    pub const fn assert_url<T: ?Sized + UrlText>() {}
 
     /// Fails at compile time when a `ModelForm` lists a field the model sets
     /// itself (`auto_now`, `auto_now_add`, the automatic key), as Django's
