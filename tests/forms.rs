@@ -738,3 +738,32 @@ fn model_form_saves_updates_and_checks_the_database() -> Result<()> {
         Ok(())
     })
 }
+
+/// The derives' code names everything in full: a user's `Result`,
+/// `Option`, `Some`, `Vec` and `String` don't break it.
+mod hygiene {
+    #![allow(dead_code)]
+    struct Result;
+    struct Option;
+    struct Some;
+    struct Vec;
+    struct String;
+
+    #[derive(query::Form)]
+    pub struct Shadowed {
+        #[form(max_length = 5)]
+        pub name: std::string::String,
+        pub n: core::option::Option<i64>,
+    }
+
+    #[derive(query::ModelForm)]
+    #[form(model = super::Post, fields = ["nickname"])]
+    pub struct ShadowedPostForm;
+
+    #[test]
+    fn derives_with_shadowed_names() {
+        use query::forms::{Form, ModelForm};
+        assert!(Shadowed::bind_pairs([("name", "ab")]).is_valid());
+        assert!(ShadowedPostForm::bind_pairs([("nickname", "ab")]).is_valid());
+    }
+}
