@@ -13,11 +13,15 @@ pub use query_core::*;
 #[cfg(feature = "derive")]
 pub use query_derive::Model;
 
+/// `#[derive(Form)]` and `#[derive(ModelForm)]`: see [`forms`].
+#[cfg(feature = "derive")]
+pub use query_derive::{Form, ModelForm};
+
 /// Everything a user of the crate needs: `use query::prelude::*;`.
 pub mod prelude {
     pub use query_core::prelude::*;
     #[cfg(feature = "derive")]
-    pub use query_derive::Model;
+    pub use query_derive::{Form, Model, ModelForm};
 }
 
 #[doc(hidden)]

@@ -25,6 +25,7 @@ mod delete;
 mod error;
 mod exec;
 mod expr;
+pub mod forms;
 mod load;
 mod lookup_str;
 mod many_to_many;
@@ -91,6 +92,7 @@ pub use rust_decimal::{self, Decimal};
 
 /// Everything a user of the crate needs: `use query::prelude::*;`.
 pub mod prelude {
+    pub use crate::forms::{Form, FormClean, FormErrors, ModelForm};
     pub use crate::{
         Avg, Backend, Count, DatePart, Db, Error, Field, FieldError, ForeignKey, ManyToMany, Max,
         Min, Model, OneToOne, Pool, Q, QuerySet, Related, Result, Sum, ValidationErrors, Value,
@@ -102,6 +104,7 @@ pub mod prelude {
 pub mod __private {
     pub use crate::backend::{Binder, Row};
     pub use crate::error::Result;
+    pub use crate::forms::__private as forms;
     pub use crate::many_to_many::ManyToManyRelation;
     pub use crate::meta::{FieldMeta, ManyToManyMeta, ModelMeta, RegisteredModel, StatementCache};
     pub use crate::path::{

@@ -3,6 +3,7 @@
 
 mod attr;
 mod expand;
+mod form;
 mod valid;
 
 use proc_macro::TokenStream;
@@ -27,6 +28,43 @@ pub fn derive_model(input: TokenStream) -> TokenStream {
             out.extend(expand::stub(&input));
             out.into()
         }
+    }
+}
+
+/// Derives `query::forms::Form` for a struct whose fields are a form's
+/// inputs: `ContactForm::bind(body)`, `bind_pairs`, `unbound()`.
+///
+/// The field's Rust type gives its kind (integers, floats, `bool` as a
+/// checkbox, `String`, `NaiveDate`, `NaiveDateTime`; `Option<T>` is not
+/// required). Attributes on fields: `#[form(label = "..", initial = ..,
+/// help_text = "..", widget = "textarea", required = false, max_length = N,
+/// min_length = N, email, url, choices = [("TP", "Taipei"), ..])]`; on the
+/// struct, `#[form(clean)]` to implement `FormClean` yourself.
+#[proc_macro_derive(Form, attributes(form))]
+pub fn derive_form(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    match form::derive_form(&input) {
+        Ok(tokens) => tokens.into(),
+        Err(err) => {
+            let mut out = err.to_compile_error();
+            out.extend(form::stub_form(&input));
+            out.into()
+        }
+    }
+}
+
+/// Derives `query::forms::ModelForm` for a unit struct:
+/// `#[form(model = Post, fields = ["mood", "nickname"])] pub struct PostForm;`.
+///
+/// The fields' kinds, labels and checks come from the model. Optional:
+/// `labels = [("mood", "..")]`, `widgets = [("message", "textarea")]`,
+/// `help_texts = [("nickname", "..")]`.
+#[proc_macro_derive(ModelForm, attributes(form))]
+pub fn derive_model_form(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    match form::derive_model_form(&input) {
+        Ok(tokens) => tokens.into(),
+        Err(err) => err.to_compile_error().into(),
     }
 }
 

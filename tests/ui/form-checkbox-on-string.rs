@@ -1,0 +1,7 @@
+use query::prelude::*;
+#[derive(Form)]
+pub struct Terms {
+    #[form(widget = "checkbox")]
+    pub accepted: String,
+}
+fn main() {}
