@@ -94,19 +94,17 @@ pub(crate) fn each_row(
     })
 }
 
-/// Reads one row of a query set (the model, and what `select_related`
-/// added to the row).
-pub(crate) type ReadRow<'r, R> = &'r dyn Fn(&crate::backend::Row<'_>) -> Result<R>;
-
 pub(crate) fn all<M: Model>(db: &Db, q: &Select<'_>) -> Result<Vec<M>> {
-    all_with::<M, M>(db, q, &|row| M::from_row(row, 0))
+    all_with::<M, M>(db, q, |row| M::from_row(row, 0))
 }
 
-/// The rows of a query on `M`'s table, each read by `read`.
+/// The rows of a query on `M`'s table, each read by `read` (a generic
+/// closure, not `&dyn Fn`: called once per row, it is inlined into the row
+/// loop).
 pub(crate) fn all_with<M: Model, R>(
     db: &Db,
     q: &Select<'_>,
-    read: ReadRow<'_, R>,
+    read: impl Fn(&crate::backend::Row<'_>) -> Result<R>,
 ) -> Result<Vec<R>> {
     if q.selects_nothing() {
         return Ok(Vec::new());
@@ -132,11 +130,15 @@ pub(crate) fn all_with<M: Model, R>(
 }
 
 pub(crate) fn get<M: Model>(db: &Db, q: &Select<'_>) -> Result<M> {
-    get_with::<M, M>(db, q, &|row| M::from_row(row, 0))
+    get_with::<M, M>(db, q, |row| M::from_row(row, 0))
 }
 
 /// The one row of a query on `M`'s table, read by `read`.
-pub(crate) fn get_with<M: Model, R>(db: &Db, q: &Select<'_>, read: ReadRow<'_, R>) -> Result<R> {
+pub(crate) fn get_with<M: Model, R>(
+    db: &Db,
+    q: &Select<'_>,
+    read: impl Fn(&crate::backend::Row<'_>) -> Result<R>,
+) -> Result<R> {
     if q.selects_nothing() {
         return Err(Error::DoesNotExist {
             model: M::META.name,
@@ -200,7 +202,7 @@ pub(crate) fn optional<M: Model>(db: &Db, q: &Select<'_>) -> Result<Option<M>> {
 pub(crate) fn optional_with<M: Model, R>(
     db: &Db,
     q: &Select<'_>,
-    read: ReadRow<'_, R>,
+    read: impl Fn(&crate::backend::Row<'_>) -> Result<R>,
 ) -> Result<Option<R>> {
     if q.selects_nothing() {
         return Ok(None);

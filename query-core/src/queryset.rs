@@ -673,7 +673,7 @@ impl<M: Model> QuerySet<M> {
         if self.plain() {
             return exec::optional(db, q);
         }
-        let mut row = exec::optional_with::<M, M>(db, q, &|row| self.read_model(row))?;
+        let mut row = exec::optional_with::<M, M>(db, q, |row| self.read_model(row))?;
         if let Some(m) = &mut row {
             self.run_prefetch(db, std::slice::from_mut(m))?;
         }
@@ -802,7 +802,7 @@ impl<M: Model> QuerySet<M> {
                 ..q
             }
         };
-        exec::optional_with::<M, A::Out>(db, &select, &|row| A::read(row, 0))?.ok_or_else(|| {
+        exec::optional_with::<M, A::Out>(db, &select, |row| A::read(row, 0))?.ok_or_else(|| {
             Error::Decode {
                 column: 0,
                 message: "the aggregate gave no row".into(),
@@ -887,17 +887,17 @@ pub trait Shape<M: Model>: Sized {
     #[doc(hidden)]
     /// Every row of `q`.
     fn rows(qs: &QuerySet<M, Self>, db: &Db, q: &Select<'_>) -> Result<Vec<Self::Row>> {
-        exec::all_with::<M, Self::Row>(db, q, &|row| Self::read(qs, row))
+        exec::all_with::<M, Self::Row>(db, q, |row| Self::read(qs, row))
     }
     #[doc(hidden)]
     /// The one row of `q`.
     fn get(qs: &QuerySet<M, Self>, db: &Db, q: &Select<'_>) -> Result<Self::Row> {
-        exec::get_with::<M, Self::Row>(db, q, &|row| Self::read(qs, row))
+        exec::get_with::<M, Self::Row>(db, q, |row| Self::read(qs, row))
     }
     #[doc(hidden)]
     /// At most one row of `q`.
     fn optional(qs: &QuerySet<M, Self>, db: &Db, q: &Select<'_>) -> Result<Option<Self::Row>> {
-        exec::optional_with::<M, Self::Row>(db, q, &|row| Self::read(qs, row))
+        exec::optional_with::<M, Self::Row>(db, q, |row| Self::read(qs, row))
     }
 }
 
@@ -925,7 +925,7 @@ impl<M: Model> Shape<M> for Models {
         if qs.plain() {
             return exec::all(db, q);
         }
-        let mut rows = exec::all_with::<M, M>(db, q, &|row| qs.read_model(row))?;
+        let mut rows = exec::all_with::<M, M>(db, q, |row| qs.read_model(row))?;
         qs.run_prefetch(db, &mut rows)?;
         Ok(rows)
     }
@@ -933,7 +933,7 @@ impl<M: Model> Shape<M> for Models {
         if qs.plain() {
             return exec::get(db, q);
         }
-        let mut row = exec::get_with::<M, M>(db, q, &|row| qs.read_model(row))?;
+        let mut row = exec::get_with::<M, M>(db, q, |row| qs.read_model(row))?;
         qs.run_prefetch(db, std::slice::from_mut(&mut row))?;
         Ok(row)
     }

@@ -111,12 +111,14 @@ impl Row<'_> {
     /// Column `index`, which must not be NULL.
     #[inline]
     pub fn get_required<T: Primitive>(&self, index: usize) -> Result<T> {
-        match self.get(index)? {
-            Some(v) => Ok(v),
-            None => Err(Error::Decode {
-                column: index,
-                message: "unexpected NULL in a column whose field is not an Option".into(),
-            }),
+        match self {
+            #[cfg(feature = "sqlite")]
+            Row::Sqlite(row) => sqlite::types::read_required::<T>(row, index),
+            #[cfg(feature = "postgres")]
+            Row::Postgres(row, _) => {
+                postgres::types::read::<T>(row, index)?.ok_or_else(|| unexpected_null(index))
+            }
+            Row::_Lifetime(_, never) => match *never {},
         }
     }
 
@@ -157,6 +159,15 @@ impl Row<'_> {
     /// Whether the row has no columns.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+/// The error of a NULL read into a field that is not an `Option`.
+#[cold]
+pub(crate) fn unexpected_null(index: usize) -> Error {
+    Error::Decode {
+        column: index,
+        message: "unexpected NULL in a column whose field is not an Option".into(),
     }
 }
 

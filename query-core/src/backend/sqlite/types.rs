@@ -13,6 +13,11 @@ use crate::value::Value;
 pub trait SqlitePrimitive: Sized {
     /// Column `index` of `row`, `None` when NULL.
     fn read_sqlite(row: &rusqlite::Row<'_>, index: usize) -> Result<Option<Self>>;
+    /// Column `index` of `row`, which must not be NULL.
+    #[inline]
+    fn read_sqlite_required(row: &rusqlite::Row<'_>, index: usize) -> Result<Self> {
+        Self::read_sqlite(row, index)?.ok_or_else(|| crate::backend::unexpected_null(index))
+    }
     /// Binds parameter `index` (1-based) to the value.
     fn bind_sqlite(&self, stmt: &mut rusqlite::Statement<'_>, index: usize)
     -> rusqlite::Result<()>;
@@ -25,6 +30,17 @@ macro_rules! rusqlite_primitive {
             #[inline]
             fn read_sqlite(row: &rusqlite::Row<'_>, index: usize) -> Result<Option<Self>> {
                 row.get::<_, Option<$ty>>(index).map_err(|e| decode(index, e))
+            }
+            // Straight into the type (rusqlite refuses a NULL itself): no
+            // `Option` to unwrap on the path of every column read.
+            #[inline]
+            fn read_sqlite_required(row: &rusqlite::Row<'_>, index: usize) -> Result<Self> {
+                row.get::<_, $ty>(index).map_err(|e| match e {
+                    rusqlite::Error::InvalidColumnType(_, _, rusqlite::types::Type::Null) => {
+                        crate::backend::unexpected_null(index)
+                    }
+                    e => decode(index, e),
+                })
             }
             #[inline]
             fn bind_sqlite(
@@ -104,6 +120,12 @@ fn decode(index: usize, e: rusqlite::Error) -> Error {
         column: index,
         message: e.to_string(),
     }
+}
+
+/// Column `index` of `row`, which must not be NULL.
+#[inline]
+pub(crate) fn read_required<T: Primitive>(row: &rusqlite::Row<'_>, index: usize) -> Result<T> {
+    T::read_sqlite_required(row, index)
 }
 
 /// Column `index` of `row`, `None` when NULL.
