@@ -251,6 +251,14 @@ fn every_lookup_on_every_field_type_gives_the_typed_sql() {
         q().filter(o_text.icontains("x")),
     );
     same(
+        q().filter_str("v_text__regex", "^S[a-z]+e$"),
+        q().filter(v_text.regex("^S[a-z]+e$")),
+    );
+    same(
+        q().filter_str("o_text__iregex", "x|y"),
+        q().filter(o_text.iregex("x|y")),
+    );
+    same(
         q().filter_str("o_text__isnull", "True"),
         q().filter(o_text.isnull(true)),
     );
@@ -547,7 +555,7 @@ fn unknown_fields_lookups_and_bad_values_are_djangos_errors() {
     );
     assert_eq!(
         error(p().filter_str("name__isnull", "true")),
-        "Unsupported lookup 'isnull' for CharField or join on the field not permitted. 'name' is String; its lookups are: contains, endswith, exact, gt, gte, icontains, iendswith, iexact, in, istartswith, lt, lte, range, startswith (isnull needs an Option field, or a path through a nullable or to-many relation)."
+        "Unsupported lookup 'isnull' for CharField or join on the field not permitted. 'name' is String; its lookups are: contains, endswith, exact, gt, gte, icontains, iendswith, iexact, in, iregex, istartswith, lt, lte, range, regex, startswith (isnull needs an Option field, or a path through a nullable or to-many relation)."
     );
     assert_eq!(
         error(p().filter_str("enabled__gt", "1")),
@@ -555,12 +563,12 @@ fn unknown_fields_lookups_and_bad_values_are_djangos_errors() {
     );
     assert_eq!(
         error(p().filter_str("description__lte__x", "1")),
-        "Unsupported lookup 'lte__x' for TextField or join on the field not permitted. 'description' is Option<String>; its lookups are: contains, endswith, exact, gt, gte, icontains, iendswith, iexact, in, isnull, istartswith, lt, lte, range, startswith."
+        "Unsupported lookup 'lte__x' for TextField or join on the field not permitted. 'description' is Option<String>; its lookups are: contains, endswith, exact, gt, gte, icontains, iendswith, iexact, in, iregex, isnull, istartswith, lt, lte, range, regex, startswith."
     );
     // Through a nullable relation the field can be NULL: isnull is offered.
     assert_eq!(
         error(Track::objects().filter_str("album__title__foo", "x")),
-        "Unsupported lookup 'foo' for TextField or join on the field not permitted. 'title' is Option<String>; its lookups are: contains, endswith, exact, gt, gte, icontains, iendswith, iexact, in, isnull, istartswith, lt, lte, range, startswith."
+        "Unsupported lookup 'foo' for TextField or join on the field not permitted. 'title' is Option<String>; its lookups are: contains, endswith, exact, gt, gte, icontains, iendswith, iexact, in, iregex, isnull, istartswith, lt, lte, range, regex, startswith."
     );
     // A relation named alone takes the related lookups.
     assert_eq!(

@@ -42,11 +42,13 @@ enum Lookup {
     Lte,
     Range,
     IsNull,
+    Regex,
+    IRegex,
 }
 
 impl Lookup {
     /// Every lookup, sorted by name.
-    const ALL: [Lookup; 15] = [
+    const ALL: [Lookup; 17] = [
         Lookup::Contains,
         Lookup::EndsWith,
         Lookup::Exact,
@@ -56,11 +58,13 @@ impl Lookup {
         Lookup::IEndsWith,
         Lookup::IExact,
         Lookup::In,
+        Lookup::IRegex,
         Lookup::IsNull,
         Lookup::IStartsWith,
         Lookup::Lt,
         Lookup::Lte,
         Lookup::Range,
+        Lookup::Regex,
         Lookup::StartsWith,
     ];
 
@@ -81,6 +85,8 @@ impl Lookup {
             Lookup::Lte => "lte",
             Lookup::Range => "range",
             Lookup::IsNull => "isnull",
+            Lookup::Regex => "regex",
+            Lookup::IRegex => "iregex",
         }
     }
 
@@ -818,6 +824,14 @@ fn condition(meta: &'static ModelMeta, lookup: &str, value: &str) -> Result<Cond
             lhs,
             op: cmp,
             rhs: Expr::Value(parse_value(field, value)?),
+            nullable,
+        });
+    }
+    if matches!(op, Lookup::Regex | Lookup::IRegex) {
+        return Ok(Cond::Regex {
+            lhs,
+            pattern: Value::Text(value.to_owned()),
+            case_insensitive: op == Lookup::IRegex,
             nullable,
         });
     }
