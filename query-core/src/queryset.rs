@@ -33,6 +33,26 @@ use crate::write::{Sql, Writer};
 /// [`values_list`](QuerySet::values_list)).
 pub struct QuerySet<M, S = Models> {
     filter: Cond,
+    /// `filter()` calls that followed to-many relations so far (each one's
+    /// joins are its own).
+    groups: u32,
+    distinct: bool,
+    /// `none()`: matches nothing, runs no statement.
+    none: bool,
+    order: Terms,
+    limit: Option<u64>,
+    offset: u64,
+    /// What fewer query sets use (annotations, values, related rows,
+    /// compounds), boxed: a query set is moved by value through every
+    /// builder call, so the common one stays small (measured: the top-10
+    /// chain spent a sixth of its instructions in `memcpy` when these were
+    /// inline).
+    more: Option<Box<More<M>>>,
+    _marker: PhantomData<fn() -> (M, S)>,
+}
+
+/// The less common parts of a [`QuerySet`].
+struct More<M> {
     /// `HAVING`: conditions on aggregates.
     having: Cond,
     /// The expressions selected after the model's columns (annotations),
@@ -46,13 +66,6 @@ pub struct QuerySet<M, S = Models> {
     /// joins belong to: a `filter` or `order_by` on the same value reuses
     /// them.
     annotations: Vec<(Expr, u32)>,
-    /// `filter()` calls that followed to-many relations so far (each one's
-    /// joins are its own).
-    groups: u32,
-    distinct: bool,
-    order: Terms,
-    limit: Option<u64>,
-    offset: u64,
     /// `select_related`: each to-one step and what reads its model from a
     /// row (steps in the order of their columns in the row).
     related: Vec<(&'static PathNode, HydrateFn<M>)>,
@@ -61,33 +74,96 @@ pub struct QuerySet<M, S = Models> {
     /// `prefetch_related`: each step and its statement, a step after the
     /// steps before it.
     prefetch: Vec<(&'static PathNode, PrefetchFn<M>)>,
-    /// `none()`: matches nothing, runs no statement.
-    none: bool,
     /// `union`, `intersection`, `difference` (stream.rs): the two query
     /// sets whose combined rows this one reads, as a subquery.
     combined: Option<std::sync::Arc<crate::stream::Combined<M>>>,
-    _marker: PhantomData<fn() -> (M, S)>,
+}
+
+impl<M> Default for More<M> {
+    fn default() -> Self {
+        More {
+            having: Cond::Empty,
+            select: Vec::new(),
+            values: 0,
+            grouped: false,
+            annotations: Vec::new(),
+            related: Vec::new(),
+            related_nodes: Vec::new(),
+            prefetch: Vec::new(),
+            combined: None,
+        }
+    }
+}
+
+impl<M> Clone for More<M> {
+    fn clone(&self) -> Self {
+        More {
+            having: self.having.clone(),
+            select: self.select.clone(),
+            values: self.values,
+            grouped: self.grouped,
+            annotations: self.annotations.clone(),
+            related: self.related.clone(),
+            related_nodes: self.related_nodes.clone(),
+            prefetch: self.prefetch.clone(),
+            combined: self.combined.clone(),
+        }
+    }
+}
+
+impl<M, S> QuerySet<M, S> {
+    /// The less common parts, created on first use.
+    fn more_mut(&mut self) -> &mut More<M> {
+        self.more.get_or_insert_with(Default::default)
+    }
+
+    /// The expressions selected after (or instead of) the model's columns.
+    fn sel(&self) -> &[Expr] {
+        self.more.as_deref().map_or(&[], |m| &m.select)
+    }
+
+    /// How many expressions `values_list` listed (0: model rows).
+    fn values_n(&self) -> usize {
+        self.more.as_deref().map_or(0, |m| m.values)
+    }
+
+    /// Whether the rows are grouped.
+    fn is_grouped(&self) -> bool {
+        self.more.as_deref().is_some_and(|m| m.grouped)
+    }
+
+    /// The annotations and their join groups.
+    fn annotations(&self) -> &[(Expr, u32)] {
+        self.more.as_deref().map_or(&[], |m| &m.annotations)
+    }
+
+    /// `select_related`'s steps and readers.
+    fn related(&self) -> &[(&'static PathNode, HydrateFn<M>)] {
+        self.more.as_deref().map_or(&[], |m| &m.related)
+    }
+
+    /// `select_related`'s steps.
+    fn related_nodes(&self) -> &[&'static PathNode] {
+        self.more.as_deref().map_or(&[], |m| &m.related_nodes)
+    }
+
+    /// `prefetch_related`'s steps and statements.
+    fn prefetch(&self) -> &[(&'static PathNode, PrefetchFn<M>)] {
+        self.more.as_deref().map_or(&[], |m| &m.prefetch)
+    }
 }
 
 impl<M, S> Clone for QuerySet<M, S> {
     fn clone(&self) -> Self {
         QuerySet {
             filter: self.filter.clone(),
-            having: self.having.clone(),
-            select: self.select.clone(),
-            values: self.values,
-            grouped: self.grouped,
-            annotations: self.annotations.clone(),
             groups: self.groups,
             distinct: self.distinct,
+            none: self.none,
             order: self.order.clone(),
             limit: self.limit,
             offset: self.offset,
-            related: self.related.clone(),
-            related_nodes: self.related_nodes.clone(),
-            prefetch: self.prefetch.clone(),
-            none: self.none,
-            combined: self.combined.clone(),
+            more: self.more.clone(),
             _marker: PhantomData,
         }
     }
@@ -114,21 +190,13 @@ impl<M: Model> QuerySet<M> {
     pub fn new() -> Self {
         QuerySet {
             filter: Cond::Empty,
-            having: Cond::Empty,
-            select: Vec::new(),
-            values: 0,
-            grouped: false,
-            annotations: Vec::new(),
             groups: 0,
             distinct: false,
+            none: false,
             order: Terms::None,
             limit: None,
             offset: 0,
-            related: Vec::new(),
-            related_nodes: Vec::new(),
-            prefetch: Vec::new(),
-            none: false,
-            combined: None,
+            more: None,
             _marker: PhantomData,
         }
     }
@@ -139,49 +207,56 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
     fn reshape<S2>(self) -> QuerySet<M, S2> {
         QuerySet {
             filter: self.filter,
-            having: self.having,
-            select: self.select,
-            values: self.values,
-            grouped: self.grouped,
-            annotations: self.annotations,
             groups: self.groups,
             distinct: self.distinct,
+            none: self.none,
             order: self.order,
             limit: self.limit,
             offset: self.offset,
-            related: self.related,
-            related_nodes: self.related_nodes,
-            prefetch: self.prefetch,
-            none: self.none,
-            combined: self.combined,
+            more: self.more,
             _marker: PhantomData,
         }
     }
 
     /// The `SELECT` of this query set's rows, borrowing its parts.
+    #[inline]
     pub(crate) fn query(&self) -> Select<'_> {
-        let columns = if self.values > 0 {
-            SelectColumns::Exprs(Cow::Borrowed(&self.select))
+        let Some(more) = self.more.as_deref() else {
+            // The common query set: the model's rows, no extras.
+            return Select {
+                distinct: self.distinct,
+                filter: Some(&self.filter),
+                order: Cow::Borrowed(self.order.as_slice()),
+                limit: self.limit,
+                offset: self.offset,
+                nothing: self.none,
+                ..Select::new(SelectColumns::Model(exec::model_ref::<M>()), M::META.table)
+            };
+        };
+        let (columns, extra) = if more.values > 0 {
+            (
+                SelectColumns::Exprs(Cow::Borrowed(&more.select[..])),
+                Cow::Borrowed(&[][..]),
+            )
         } else {
-            SelectColumns::Model(exec::model_ref::<M>())
+            (
+                SelectColumns::Model(exec::model_ref::<M>()),
+                Cow::Borrowed(&more.select[..]),
+            )
         };
         let select = Select {
             distinct: self.distinct,
             filter: Some(&self.filter),
-            having: Some(&self.having),
+            having: Some(&more.having),
             group_by: self.group_by(),
-            extra: if self.values > 0 {
-                Cow::Borrowed(&[])
-            } else {
-                Cow::Borrowed(&self.select)
-            },
+            extra,
             order: Cow::Borrowed(self.order.as_slice()),
             limit: self.limit,
             offset: self.offset,
             nothing: self.none,
             ..Select::new(columns, M::META.table)
         };
-        match &self.combined {
+        match &more.combined {
             Some(combined) => select.with_from(combined.from()),
             None => select,
         }
@@ -191,27 +266,27 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
     /// rows of `combined` (`union` and its kin, in stream.rs), with no
     /// filter, ordering or slice of its own yet.
     pub(crate) fn with_combined(self, combined: crate::stream::Combined<M>) -> Self {
-        let base = QuerySet::<M>::new().reshape::<S>();
-        QuerySet {
-            related: self.related,
-            related_nodes: self.related_nodes,
-            prefetch: self.prefetch,
-            combined: Some(std::sync::Arc::new(combined)),
-            ..base
-        }
+        let mut base = QuerySet::<M>::new().reshape::<S>();
+        let old = self.more.map(|m| *m).unwrap_or_default();
+        let more = base.more_mut();
+        more.related = old.related;
+        more.related_nodes = old.related_nodes;
+        more.prefetch = old.prefetch;
+        more.combined = Some(std::sync::Arc::new(combined));
+        base
     }
 
     /// `GROUP BY`, when rows are grouped: the model's key (and each
     /// `select_related` row's: the other columns depend on them), or the
     /// listed values and what the rows are ordered by, as Django groups.
     fn group_by(&self) -> Cow<'_, [Expr]> {
-        if !self.grouped {
+        if !self.is_grouped() {
             return Cow::Borrowed(&[]);
         }
         let mut by = Vec::new();
-        if self.values > 0 {
+        if self.values_n() > 0 {
             by.extend(
-                self.select[..self.values]
+                self.sel()[..self.values_n()]
                     .iter()
                     .filter(|e| !e.has_aggregate())
                     .cloned(),
@@ -223,7 +298,7 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
             }
         } else {
             by.push(Expr::Column(exec::model_ref::<M>().pk_column()));
-            for node in &self.related_nodes {
+            for node in self.related_nodes() {
                 let to = node.rel.to;
                 by.push(Expr::Column(Column {
                     table: TableName::Table(to.table),
@@ -284,7 +359,7 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
     /// group: an annotation's own, or (for one not annotated) its own.
     fn place(&mut self, e: &mut Expr) {
         if let Some(g) = self
-            .annotations
+            .annotations()
             .iter()
             .find(|(a, _)| a == e)
             .map(|(_, g)| *g)
@@ -320,7 +395,7 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
         columns.push_exprs(&mut exprs);
         for mut e in exprs {
             if e.has_aggregate() {
-                self.grouped = true;
+                self.more_mut().grouped = true;
                 let original = e.clone();
                 let g = if e.has_paths(true) {
                     self.group_for(&e)
@@ -330,9 +405,9 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
                 if g > 0 {
                     e = Expr::Group(g, Box::new(e));
                 }
-                self.annotations.push((original, g));
+                self.more_mut().annotations.push((original, g));
             }
-            self.select.push(e);
+            self.more_mut().select.push(e);
         }
     }
 
@@ -340,7 +415,7 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
     /// columns `select_related` adds.
     pub(crate) fn query_loading(&self) -> Select<'_> {
         Select {
-            related: &self.related_nodes,
+            related: self.related_nodes(),
             ..self.query()
         }
     }
@@ -348,7 +423,9 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
     /// Whether rows are read plainly (the model's columns only, no
     /// `select_related`, no `prefetch_related`).
     pub(crate) fn plain(&self) -> bool {
-        self.related.is_empty() && self.prefetch.is_empty() && self.select.is_empty()
+        self.more
+            .as_deref()
+            .is_none_or(|m| m.related.is_empty() && m.prefetch.is_empty() && m.select.is_empty())
     }
 
     /// The number of columns the model's rows take (its own and those of
@@ -356,7 +433,7 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
     fn model_width(&self) -> usize {
         M::META.fields.len()
             + self
-                .related
+                .related()
                 .iter()
                 .map(|(n, _)| n.rel.to.fields.len())
                 .sum::<usize>()
@@ -367,7 +444,7 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
     pub(crate) fn read_model(&self, row: &Row<'_>) -> Result<M> {
         let mut m = M::from_row(row, 0)?;
         let mut offset = M::META.fields.len();
-        for (node, hydrate) in &self.related {
+        for (node, hydrate) in self.related() {
             hydrate(&mut m, row, offset)?;
             offset += node.rel.to.fields.len();
         }
@@ -377,7 +454,7 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
     /// Runs the `prefetch_related` statements on the rows read: one per
     /// step, whatever the number of rows.
     pub(crate) fn run_prefetch(&self, db: &Db, rows: &mut [M]) -> Result<()> {
-        for (_, level) in &self.prefetch {
+        for (_, level) in self.prefetch() {
             level(db, rows)?;
         }
         Ok(())
@@ -400,6 +477,7 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
     /// Across a to-many relation, the conditions of one `filter()` call
     /// refer to the same related row, and a second call joins again (its
     /// conditions may be met by another related row), as in Django.
+    #[inline]
     pub fn filter(mut self, condition: impl Condition<M>) -> Self {
         let mut cond = condition.into_q().node;
         if cond.has_aggregate() {
@@ -429,6 +507,7 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
     ///
     /// Across a to-many relation, `exclude` drops the rows for which *some*
     /// related row matches, through a subquery (Django's meaning).
+    #[inline]
     pub fn exclude(mut self, condition: impl Condition<M>) -> Self {
         let cond = condition.into_q().node;
         if cond.has_aggregate() {
@@ -453,9 +532,10 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
     /// `filter()` on an annotation).
     fn having(mut self, mut cond: Cond) -> Self {
         cond.for_each_expr_mut(&mut |e| self.place(e));
-        self.grouped = true;
-        let node = std::mem::replace(&mut self.having, Cond::Empty);
-        self.having = node.and(cond);
+        let more = self.more_mut();
+        more.grouped = true;
+        let node = std::mem::replace(&mut more.having, Cond::Empty);
+        more.having = node.and(cond);
         self
     }
 
@@ -478,10 +558,12 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
     /// assert!(sql.ends_with(r#"ORDER BY "product"."price" DESC, "product"."name""#));
     /// # }
     /// ```
+    #[inline]
     pub fn order_by(mut self, order: impl IntoOrder<M>) -> Self {
         let mut terms = OrderTerms::default();
         order.push_order(&mut terms);
-        if !self.annotations.is_empty() || terms.0.as_slice().iter().any(|t| t.expr.has_aggregate())
+        if !self.annotations().is_empty()
+            || terms.0.as_slice().iter().any(|t| t.expr.has_aggregate())
         {
             // An annotation orders by the annotation's joins.
             let mut placed = Terms::None;
@@ -501,6 +583,7 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
     /// time it runs. With [`offset`](QuerySet::offset),
     /// Django's `qs[offset:offset + n]`; the order of the two calls does not
     /// matter.
+    #[inline]
     pub fn limit(mut self, n: usize) -> Self {
         self.limit = Some(n as u64);
         self
@@ -512,6 +595,7 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
     /// and the slice is always taken last: a `filter`, `exclude` or
     /// `order_by` added after it applies before it, as in the SQL it writes
     /// (Django refuses to filter a sliced query set).
+    #[inline]
     pub fn offset(mut self, n: usize) -> Self {
         self.offset = n as u64;
         self
@@ -564,8 +648,8 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
     /// primary key, or (for distinct or grouped values, which can't be
     /// ordered by a column they don't list) the values listed.
     fn default_order(&self) -> Option<Vec<OrderTerm>> {
-        (self.values > 0 && (self.distinct || self.grouped)).then(|| {
-            self.select[..self.values]
+        (self.values_n() > 0 && (self.distinct || self.is_grouped())).then(|| {
+            self.sel()[..self.values_n()]
                 .iter()
                 .filter(|e| !e.has_aggregate())
                 .map(|e| OrderTerm {
@@ -605,9 +689,9 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
                 None => Cow::Borrowed(std::slice::from_ref(&pk)),
             };
         }
-        if q.is_sliced() && !self.select.is_empty() {
+        if q.is_sliced() && !self.sel().is_empty() {
             // Annotated or listed rows: the slice, read whole; its last row.
-            q.related = &self.related_nodes;
+            q.related = self.related_nodes();
             return Ok(S::rows(self, db, &q)?.pop());
         }
         if q.is_sliced() {
@@ -631,7 +715,7 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
             let outer = Select {
                 order: Cow::Owned(reversed),
                 limit: Some(1),
-                related: &self.related_nodes,
+                related: self.related_nodes(),
                 ..Select::new(SelectColumns::Model(exec::model_ref::<M>()), M::META.table)
             }
             .with_from(crate::tree::From::Subquery(Box::new(q), M::META.table));
@@ -641,7 +725,7 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
             o.desc = !o.desc;
         }
         q.limit = Some(1);
-        q.related = &self.related_nodes;
+        q.related = self.related_nodes();
         S::optional(self, db, &q)
     }
 
@@ -694,8 +778,9 @@ impl<M: Model> QuerySet<M> {
     pub fn select_related(mut self, paths: impl SelectRelated<M>) -> Self {
         let mut steps = Vec::new();
         paths.push(&mut steps);
-        crate::load::add_steps(&mut self.related, steps);
-        self.related_nodes = self.related.iter().map(|(n, _)| *n).collect();
+        let more = self.more_mut();
+        crate::load::add_steps(&mut more.related, steps);
+        more.related_nodes = more.related.iter().map(|(n, _)| *n).collect();
         self
     }
 
@@ -714,7 +799,7 @@ impl<M: Model> QuerySet<M> {
     pub fn prefetch_related(mut self, paths: impl PrefetchRelated<M>) -> Self {
         let mut steps = Vec::new();
         paths.push(&mut steps);
-        crate::load::add_steps(&mut self.prefetch, steps);
+        crate::load::add_steps(&mut self.more_mut().prefetch, steps);
         self
     }
 
@@ -757,11 +842,13 @@ impl<M: Model> QuerySet<M> {
     /// (`filter`, `order_by`, `distinct`, `count`, `first`, slices); with
     /// [`annotate`](QuerySet::annotate) the rows are grouped by the values.
     pub fn values_list<C: Columns<M>>(mut self, columns: C) -> QuerySet<M, Values<C>> {
-        self.related.clear();
-        self.related_nodes.clear();
-        self.prefetch.clear();
+        if let Some(more) = self.more.as_deref_mut() {
+            more.related.clear();
+            more.related_nodes.clear();
+            more.prefetch.clear();
+        }
         self.add_columns(&columns);
-        self.values = C::LEN;
+        self.more_mut().values = C::LEN;
         self.reshape()
     }
 

@@ -273,11 +273,20 @@ impl Cond {
     /// Whether an aggregate is part of the condition (so that it belongs in
     /// `HAVING`).
     pub fn has_aggregate(&self) -> bool {
-        let mut found = false;
-        self.for_each_expr(&mut |e| found |= e.has_aggregate());
-        found
+        match self {
+            Cond::Empty | Cond::Exists { .. } | Cond::SelfIn { .. } | Cond::InPairs { .. } => false,
+            Cond::Cmp { lhs, rhs, .. } => lhs.has_aggregate() || rhs.has_aggregate(),
+            Cond::Text { lhs, .. }
+            | Cond::In { lhs, .. }
+            | Cond::Range { lhs, .. }
+            | Cond::IsNull { lhs, .. }
+            | Cond::Regex { lhs, .. } => lhs.has_aggregate(),
+            Cond::And(c) | Cond::Or(c) => c.iter().any(Cond::has_aggregate),
+            Cond::Not(c) | Cond::Group(_, c) => c.has_aggregate(),
+        }
     }
 
+    #[inline]
     fn combine(self, other: Cond, and: bool) -> Cond {
         // The common case, a first filter: nothing to combine (and no
         // moving of both values through the match below).
@@ -308,6 +317,7 @@ impl Cond {
     }
 
     /// Both conditions (`Empty` vanishes).
+    #[inline]
     pub fn and(self, other: Cond) -> Cond {
         self.combine(other, true)
     }
