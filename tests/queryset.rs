@@ -980,7 +980,7 @@ fn to_sql_binds_values_and_quotes_identifiers() {
         .filter(product::name.eq("Sony"))
         .to_sql_for(Backend::Postgres);
     assert!(
-        sql.ends_with(r#"WHERE "products"."price" <= $1 AND "products"."name" = $2"#),
+        sql.ends_with(r#"WHERE "price" <= $1 AND "name" = $2"#),
         "{sql}"
     );
 }
@@ -994,33 +994,27 @@ fn to_sql_for_postgres_writes_djangos_postgres_lookups() {
         .filter(product::description.ne("x"))
         .to_sql_for(Backend::Postgres);
     assert!(
-        sql.ends_with(r#"WHERE "products"."description" IS DISTINCT FROM $1"#),
+        sql.ends_with(r#"WHERE "description" IS DISTINCT FROM $1"#),
         "{sql}"
     );
     assert_eq!(params, vec![Value::Text("x".into())]);
     let (sql, _) = Product::objects()
         .filter(product::description.ne("x"))
         .to_sql_for(Backend::Sqlite);
-    assert!(
-        sql.ends_with(r#"WHERE "products"."description" IS NOT ?"#),
-        "{sql}"
-    );
+    assert!(sql.ends_with(r#"WHERE "description" IS NOT ?"#), "{sql}");
 
     let (sql, params) = Product::objects()
         .filter(product::name.icontains("50%_off"))
         .to_sql_for(Backend::Postgres);
     assert!(
-        sql.ends_with(r#"WHERE UPPER("products"."name"::text) LIKE UPPER($1)"#),
+        sql.ends_with(r#"WHERE UPPER("name"::text) LIKE UPPER($1)"#),
         "{sql}"
     );
     assert_eq!(params, vec![Value::Text(r"%50\%\_off%".into())]);
     let (sql, params) = Product::objects()
         .filter(product::name.startswith("a\\b"))
         .to_sql_for(Backend::Postgres);
-    assert!(
-        sql.ends_with(r#"WHERE "products"."name"::text LIKE $1"#),
-        "{sql}"
-    );
+    assert!(sql.ends_with(r#"WHERE "name"::text LIKE $1"#), "{sql}");
     assert_eq!(params, vec![Value::Text(r"a\\b%".into())]);
 }
 

@@ -1117,7 +1117,7 @@ fn related_rows_of_one_row() -> Result<()> {
         let rock = Playlist::objects().get(db)?;
         let (sql, _) = playlist::tracks.of(&rock).to_sql();
         assert!(
-            sql.ends_with(r#"WHERE "track"."id" IN (SELECT "playlist_tracks"."track_id" FROM "playlist_tracks" WHERE "playlist_tracks"."playlist_id" = ?)"#),
+            sql.ends_with(r#"WHERE "id" IN (SELECT "playlist_tracks"."track_id" FROM "playlist_tracks" WHERE "playlist_tracks"."playlist_id" = ?)"#),
             "{sql}"
         );
         let tracks = playlist::tracks.of(&rock).all(db)?;

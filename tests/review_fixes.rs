@@ -191,7 +191,7 @@ fn a_long_in_list_is_one_parameter_and_has_no_length_limit() -> query::Result<()
         let (sql, params) = Item::objects()
             .filter(name.is_in(names))
             .to_sql_for(Backend::Postgres);
-        assert!(sql.ends_with(r#""item"."name" = ANY($1)"#), "{sql}");
+        assert!(sql.ends_with(r#""name" = ANY($1)"#), "{sql}");
         assert_eq!(params.len(), 1);
         // Far more values than SQLite's parameter limit (32766).
         let many = Item::objects().filter(price.is_in(0..40_000)).count(db)?;

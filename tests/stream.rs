@@ -493,9 +493,9 @@ fn a_combined_query_set_binds_its_members_values_in_order() -> Result<()> {
         sql,
         concat!(
             r#"SELECT "song"."id", "song"."title", "song"."plays", "song"."band_id" FROM ("#,
-            r#"SELECT "song"."id", "song"."title", "song"."plays", "song"."band_id" FROM "song" WHERE "song"."plays" < $1"#,
+            r#"SELECT "id", "title", "plays", "band_id" FROM "song" WHERE "plays" < $1"#,
             r#" UNION "#,
-            r#"SELECT "song"."id", "song"."title", "song"."plays", "song"."band_id" FROM "song" WHERE "song"."title" = $2"#,
+            r#"SELECT "id", "title", "plays", "band_id" FROM "song" WHERE "title" = $2"#,
             r#") AS "song" WHERE "song"."plays" IS DISTINCT FROM $3 ORDER BY "song"."title" LIMIT 3"#
         )
     );

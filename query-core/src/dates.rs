@@ -163,7 +163,7 @@ impl<M: Model> QuerySet<M> {
     /// let (sql, _) = Invoice::objects().dates(invoice::invoice_date, DatePart::Month).to_sql();
     /// assert_eq!(
     ///     sql,
-    ///     r#"SELECT DISTINCT date("invoice"."invoice_date", 'start of month') FROM "invoice" WHERE "invoice"."invoice_date" IS NOT NULL ORDER BY date("invoice"."invoice_date", 'start of month')"#
+    ///     r#"SELECT DISTINCT date("invoice_date", 'start of month') FROM "invoice" WHERE "invoice_date" IS NOT NULL ORDER BY date("invoice_date", 'start of month')"#
     /// );
     /// # let _ = months;
     /// # Ok(())

@@ -964,7 +964,7 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
     /// use product::*;
     /// let qs = Product::objects().filter_str("price__lte", "500")?;
     /// assert_eq!(qs.to_sql(), Product::objects().filter(price.lte(500)).to_sql());
-    /// assert!(qs.to_sql().0.ends_with(r#"WHERE "product"."price" <= ?"#));
+    /// assert!(qs.to_sql().0.ends_with(r#"WHERE "price" <= ?"#));
     /// let err = Product::objects().filter_str("prise", "500").unwrap_err();
     /// assert_eq!(err.to_string(), "Cannot resolve keyword 'prise' into field. Choices are: id, name, price.");
     /// # Ok(())
@@ -983,7 +983,7 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
     /// # #[derive(Model)] pub struct Product { pub id: i64, pub description: Option<String> }
     /// # fn main() -> query::Result<()> {
     /// let (sql, _) = Product::objects().exclude_str("description", "x")?.to_sql();
-    /// assert!(sql.ends_with(r#"WHERE ("product"."description" = ?) IS NOT TRUE"#));
+    /// assert!(sql.ends_with(r#"WHERE ("description" = ?) IS NOT TRUE"#));
     /// # Ok(())
     /// # }
     /// ```
@@ -1003,7 +1003,7 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
     /// # #[derive(Model)] pub struct Product { pub id: i64, pub name: String, pub price: i64 }
     /// # fn main() -> query::Result<()> {
     /// let (sql, params) = Product::objects().filter_query("price__lte=500&name__icontains=sony+tv")?.to_sql();
-    /// assert!(sql.contains(r#"WHERE "product"."price" <= ? AND "#));
+    /// assert!(sql.contains(r#"WHERE "price" <= ? AND "#));
     /// assert_eq!(params, [Value::Integer(500), Value::Text("sony tv".into())]);
     /// # Ok(())
     /// # }
@@ -1027,7 +1027,7 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
     /// # #[derive(Model)] pub struct Product { pub id: i64, pub name: String, pub price: i64 }
     /// # fn main() -> query::Result<()> {
     /// let (sql, _) = Product::objects().order_by_str("-price,name")?.to_sql();
-    /// assert!(sql.ends_with(r#"ORDER BY "product"."price" DESC, "product"."name""#));
+    /// assert!(sql.ends_with(r#"ORDER BY "price" DESC, "name""#));
     /// # Ok(())
     /// # }
     /// ```

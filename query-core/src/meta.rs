@@ -325,6 +325,10 @@ pub fn registered_models() -> Vec<&'static ModelMeta> {
 #[derive(Debug)]
 pub struct StatementCache {
     pub(crate) select_list: OnceLock<String>,
+    /// The column list unqualified (`"a", "b"`), for one-table statements.
+    pub(crate) bare_list: OnceLock<String>,
+    /// `"column"` for each field, in `META.fields` order.
+    pub(crate) bare: OnceLock<Box<[String]>>,
     /// `"table"."column"` for each field, in `META.fields` order.
     pub(crate) qualified: OnceLock<Box<[String]>>,
     /// `"table"`.
@@ -359,6 +363,8 @@ impl StatementCache {
     pub const fn new() -> Self {
         StatementCache {
             select_list: OnceLock::new(),
+            bare_list: OnceLock::new(),
+            bare: OnceLock::new(),
             qualified: OnceLock::new(),
             table: OnceLock::new(),
             backends: [BackendStatements::new(), BackendStatements::new()],

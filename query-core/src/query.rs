@@ -379,7 +379,7 @@ impl<M: Model, T: FieldType> Field<M, T> {
     /// # fn main() {
     /// use product::*;
     /// let (sql, _) = Product::objects().filter(name.regex(r"^Sony \d+$")).to_sql_for(Backend::Postgres);
-    /// assert!(sql.ends_with(r#"WHERE "product"."name"::text ~ $1"#));
+    /// assert!(sql.ends_with(r#"WHERE "name"::text ~ $1"#));
     /// # }
     /// ```
     pub fn regex(self, pattern: impl IntoValue<String>) -> Q<M>

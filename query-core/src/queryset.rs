@@ -469,7 +469,7 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
     /// # fn main() {
     /// use product::*;
     /// let (sql, params) = Product::objects().filter(price.lte(500)).to_sql();
-    /// assert_eq!(sql, r#"SELECT "product"."id", "product"."price" FROM "product" WHERE "product"."price" <= ?"#);
+    /// assert_eq!(sql, r#"SELECT "id", "price" FROM "product" WHERE "price" <= ?"#);
     /// assert_eq!(params, [Value::Integer(500)]);
     /// # }
     /// ```
@@ -501,7 +501,7 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
     /// # fn main() {
     /// use product::*;
     /// let (sql, _) = Product::objects().exclude(description.eq("x")).to_sql();
-    /// assert!(sql.ends_with(r#"WHERE ("product"."description" = ?) IS NOT TRUE"#));
+    /// assert!(sql.ends_with(r#"WHERE ("description" = ?) IS NOT TRUE"#));
     /// # }
     /// ```
     ///
@@ -555,7 +555,7 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
     /// # fn main() {
     /// use product::*;
     /// let (sql, _) = Product::objects().order_by((-price, name)).to_sql();
-    /// assert!(sql.ends_with(r#"ORDER BY "product"."price" DESC, "product"."name""#));
+    /// assert!(sql.ends_with(r#"ORDER BY "price" DESC, "name""#));
     /// # }
     /// ```
     #[inline]
@@ -955,7 +955,7 @@ impl<M: Model, C: Columns<M>> QuerySet<M, Values<C>> {
     ///     .annotate(Count(customer::id))
     ///     .order_by(customer::country)
     ///     .to_sql();
-    /// assert_eq!(sql, r#"SELECT "customer"."country", COUNT("customer"."id") FROM "customer" GROUP BY "customer"."country" ORDER BY "customer"."country""#);
+    /// assert_eq!(sql, r#"SELECT "country", COUNT("id") FROM "customer" GROUP BY "country" ORDER BY "country""#);
     /// # }
     /// ```
     pub fn annotate<A: Columns<M>>(mut self, columns: A) -> QuerySet<M, ValuesAnnotated<C, A>> {

@@ -250,7 +250,7 @@ impl<M: Model> QuerySet<M> {
     /// let (sql, _) = cheap.union(dear).order_by(-price).limit(5).to_sql();
     /// assert_eq!(
     ///     sql,
-    ///     r#"SELECT "product"."id", "product"."price" FROM (SELECT "product"."id", "product"."price" FROM "product" WHERE "product"."price" < ? UNION SELECT "product"."id", "product"."price" FROM "product" WHERE "product"."price" > ?) AS "product" ORDER BY "product"."price" DESC LIMIT 5"#
+    ///     r#"SELECT "product"."id", "product"."price" FROM (SELECT "id", "price" FROM "product" WHERE "price" < ? UNION SELECT "id", "price" FROM "product" WHERE "price" > ?) AS "product" ORDER BY "product"."price" DESC LIMIT 5"#
     /// );
     /// # }
     /// ```

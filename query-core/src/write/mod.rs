@@ -38,6 +38,11 @@ pub(crate) struct Sql<'a> {
     aliases: u16,
     /// The `filter()` group of the condition being written.
     group: u32,
+    /// The statement being written reads one table, with no joins: its
+    /// columns are written unqualified (`"price"`, not
+    /// `"product"."price"`): shorter text to write, to hash in the
+    /// statement cache and for the database to parse.
+    bare: Option<&'static str>,
 }
 
 impl<'a> Sql<'a> {
@@ -52,6 +57,7 @@ impl<'a> Sql<'a> {
             scopes: Vec::new(),
             aliases: 0,
             group: 0,
+            bare: None,
         }
     }
 
@@ -126,6 +132,38 @@ pub(crate) fn select_list(model: ModelRef) -> &'static str {
         }
         s
     })
+}
+
+/// The model's unqualified column list (`"a", "b"`), built once per
+/// program: for one-table statements.
+pub(crate) fn bare_list(model: ModelRef) -> &'static str {
+    let meta = model.meta;
+    model.cache.bare_list.get_or_init(|| {
+        let mut s = String::with_capacity(16 * meta.fields.len());
+        for (i, f) in meta.fields.iter().enumerate() {
+            if i > 0 {
+                s.push_str(", ");
+            }
+            quote(&mut s, f.column);
+        }
+        s
+    })
+}
+
+/// The cached `"column"` of field `index` of the model.
+fn cached_bare_column(model: ModelRef, index: usize) -> Option<&'static str> {
+    let meta = model.meta;
+    let names = model.cache.bare.get_or_init(|| {
+        meta.fields
+            .iter()
+            .map(|f| {
+                let mut s = String::new();
+                quote(&mut s, f.column);
+                s
+            })
+            .collect()
+    });
+    names.get(index).map(String::as_str)
 }
 
 /// The model's quoted table name, built once per program.
@@ -312,6 +350,22 @@ pub(crate) trait Writer: Sync {
             out.text.push_str("\"U");
             push_int(&mut out.text, i64::from(u));
             out.text.push_str("\".");
+            quote(&mut out.text, c.name);
+            return;
+        }
+        if let TableName::Table(t) = c.table
+            && out.bare == Some(t)
+        {
+            // One table: unqualified.
+            match (c.field, out.model) {
+                (Some(index), Some(model)) if model.meta.table == t => {
+                    if let Some(name) = cached_bare_column(model, index) {
+                        out.push(name);
+                        return;
+                    }
+                }
+                _ => {}
+            }
             quote(&mut out.text, c.name);
             return;
         }
@@ -747,15 +801,28 @@ pub(crate) trait Writer: Sync {
         } else {
             "SELECT "
         });
-        // A statement without joins needs no scope (its columns are
-        // qualified by their own table): no allocation for the common case.
-        let scoped = !scope.joins.is_empty();
+        // A statement without joins needs no scope, and its columns need no
+        // table: no allocation, and shorter text, for the common case.
+        let joined = !scope.joins.is_empty() || !s.joins.is_empty();
+        // (A statement inside another, a subquery in its FROM, gets a scope
+        // of its own even without joins, so that it does not write the
+        // joins of the statement around it.)
+        let scoped = !scope.joins.is_empty() || !out.scopes.is_empty();
+        let outer_bare = out.bare;
+        out.bare = match (&s.from, joined) {
+            (From::Table(t), false) => Some(t),
+            _ => None,
+        };
         if scoped {
             out.scopes.push(scope);
         }
         match &s.columns {
             SelectColumns::Model(m) => {
-                out.push(select_list(*m));
+                out.push(if out.bare.is_some() {
+                    bare_list(*m)
+                } else {
+                    select_list(*m)
+                });
                 for node in s.related {
                     let alias = out.scopes.last().and_then(|sc| sc.alias(node, 0));
                     for f in node.rel.to.fields {
@@ -841,6 +908,7 @@ pub(crate) trait Writer: Sync {
         if scoped {
             out.scopes.pop();
         }
+        out.bare = outer_bare;
     }
 
     /// `left UNION right` (`UNION ALL`, `INTERSECT`, `EXCEPT`). The

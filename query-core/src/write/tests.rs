@@ -205,11 +205,11 @@ fn distinct_subqueries_and_the_null_safe_comparison() {
     .with_from(From::Subquery(Box::new(inner), "sub"));
     assert_eq!(
         write_select(&SqliteWriter, &outer).0,
-        r#"SELECT DISTINCT COUNT(*) FROM (SELECT 1 FROM "t" WHERE NOT ("t"."a" IS NOT ?) LIMIT 3) AS "sub""#
+        r#"SELECT DISTINCT COUNT(*) FROM (SELECT 1 FROM "t" WHERE NOT ("a" IS NOT ?) LIMIT 3) AS "sub""#
     );
     assert_eq!(
         write_select(&PostgresWriter, &outer).0,
-        r#"SELECT DISTINCT COUNT(*) FROM (SELECT 1 FROM "t" WHERE NOT ("t"."a" IS DISTINCT FROM $1) LIMIT 3) AS "sub""#
+        r#"SELECT DISTINCT COUNT(*) FROM (SELECT 1 FROM "t" WHERE NOT ("a" IS DISTINCT FROM $1) LIMIT 3) AS "sub""#
     );
 }
 
@@ -238,7 +238,7 @@ fn writes_insert_update_and_delete() {
                 r#"INSERT INTO "t" ("a", "b") VALUES (?, ?), (?, ?)"#,
                 r#"INSERT INTO "t" ("id") VALUES (NULL), (NULL)"#,
                 r#"UPDATE "t" SET "a" = ("t"."a" + ?), "b" = ? WHERE "id" = ?"#,
-                r#"DELETE FROM "t" WHERE "t"."id" IN (SELECT "t"."id" FROM "t" ORDER BY "t"."a" LIMIT 2)"#,
+                r#"DELETE FROM "t" WHERE "t"."id" IN (SELECT "id" FROM "t" ORDER BY "a" LIMIT 2)"#,
             ],
         ),
         (
@@ -247,7 +247,7 @@ fn writes_insert_update_and_delete() {
                 r#"INSERT INTO "t" ("a", "b") VALUES ($1, $2), ($3, $4) RETURNING "id""#,
                 r#"INSERT INTO "t" ("id") VALUES (DEFAULT), (DEFAULT) RETURNING "id""#,
                 r#"UPDATE "t" SET "a" = ("t"."a" + $1), "b" = $2 WHERE "id" = $3"#,
-                r#"DELETE FROM "t" WHERE "t"."id" IN (SELECT "t"."id" FROM "t" ORDER BY "t"."a" LIMIT 2)"#,
+                r#"DELETE FROM "t" WHERE "t"."id" IN (SELECT "id" FROM "t" ORDER BY "a" LIMIT 2)"#,
             ],
         ),
     ];
@@ -332,36 +332,36 @@ fn text_lookups_on_each_backend() {
             TextOp::IExact,
             true,
             "Ab%",
-            r#"query_casefold("t"."c") = ?"#,
+            r#"query_casefold("c") = ?"#,
             "ab%",
-            r#"UPPER("t"."c"::text) = UPPER($1)"#,
+            r#"UPPER("c"::text) = UPPER($1)"#,
             "Ab%",
         ),
         (
             TextOp::Contains,
             false,
             "5%_\\",
-            r#"instr("t"."c", ?) > 0"#,
+            r#"instr("c", ?) > 0"#,
             "5%_\\",
-            r#""t"."c"::text LIKE $1"#,
+            r#""c"::text LIKE $1"#,
             "%5\\%\\_\\\\%",
         ),
         (
             TextOp::StartsWith,
             true,
             "Ab",
-            r#"instr(query_casefold("t"."c"), ?) = 1"#,
+            r#"instr(query_casefold("c"), ?) = 1"#,
             "ab",
-            r#"UPPER("t"."c"::text) LIKE UPPER($1)"#,
+            r#"UPPER("c"::text) LIKE UPPER($1)"#,
             "Ab%",
         ),
         (
             TextOp::EndsWith,
             false,
             "b_",
-            r#"coalesce(substr(CAST("t"."c" AS BLOB), length(CAST("t"."c" AS BLOB)) - ? + 1), X'') = CAST(? AS BLOB)"#,
+            r#"coalesce(substr(CAST("c" AS BLOB), length(CAST("c" AS BLOB)) - ? + 1), X'') = CAST(? AS BLOB)"#,
             "b_",
-            r#""t"."c"::text LIKE $1"#,
+            r#""c"::text LIKE $1"#,
             "%b\\_",
         ),
     ];
