@@ -675,3 +675,71 @@ fn a_self_referencing_many_to_many_and_its_reverse() -> Result<()> {
         Ok(())
     })
 }
+
+/// A model related to itself through a model of its own: the first key of
+/// `Follow` is the near one of `follows`, so the far one of `followers`.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct User {
+    pub id: i64,
+    pub name: String,
+    #[field(through = "Follow")]
+    pub follows: ManyToMany<User>,
+    #[field(reverse = "follows")]
+    pub followers: Related<User>,
+}
+
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Follow {
+    pub id: i64,
+    #[field(on_delete = Cascade)]
+    pub follower: ForeignKey<User>,
+    #[field(on_delete = Cascade)]
+    pub followed: ForeignKey<User>,
+}
+
+#[test]
+fn a_self_referencing_many_to_many_through_a_model_and_its_reverse() -> Result<()> {
+    let rel = <User as query::__private::Relation<3>>::REL;
+    assert_eq!(rel.through, Some(("follow", "followed_id", "follower_id")));
+    each_empty_db(|db| {
+        db.create_table::<User>()?;
+        db.create_table::<Follow>()?;
+        let user = |n: &str| {
+            User::objects().create(
+                db,
+                User {
+                    id: 0,
+                    name: n.into(),
+                    follows: Default::default(),
+                    followers: Default::default(),
+                },
+            )
+        };
+        let (ann, bob, cy) = (user("Ann")?, user("Bob")?, user("Cy")?);
+        user::follows.add(db, &ann, [&cy])?;
+        user::follows.add(db, &bob, [&cy, &ann])?;
+        let of_cy = user::followers.of(&cy).all(db)?;
+        assert_eq!(
+            sorted_names(of_cy.into_iter().map(|u| u.name)),
+            ["Ann", "Bob"]
+        );
+        assert_eq!(
+            user::followers.of(&ann).all(db)?,
+            std::slice::from_ref(&bob)
+        );
+        let followed_by_bob = User::objects()
+            .filter(user::followers.name().eq("Bob"))
+            .all(db)?;
+        assert_eq!(
+            sorted_names(followed_by_bob.into_iter().map(|u| u.name)),
+            ["Ann", "Cy"]
+        );
+        assert_eq!(
+            User::objects()
+                .filter(user::followers.isnull(true))
+                .get(db)?,
+            bob
+        );
+        Ok(())
+    })
+}
