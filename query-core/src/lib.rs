@@ -111,7 +111,7 @@ pub mod __private {
         FoldField, Folded, Join, NotNull, Null, PathLike, Rel, RelPath, Relation, Root, ToMany,
         ToOne,
     };
-    pub use crate::tree::RelMeta;
+    pub use crate::tree::{RelKind, RelMeta};
     pub use crate::types::{DecimalField, FieldType, IntoValue, PrimaryKey, TextField, Timestamp};
     pub use crate::validation::{ValidationErrors, check_choices, check_decimal, check_text};
     pub use crate::value::Value;

@@ -446,7 +446,12 @@ fn relation_kind_name(rel: &RelMeta) -> &'static str {
         RelKind::ForeignKey => "ForeignKey",
         RelKind::Reverse if rel.to_many => "ManyToOneRel",
         RelKind::Reverse => "OneToOneRel",
-        RelKind::ManyToMany => "ManyToManyField",
+        // The reverse side of a `ManyToMany<T>` field is a `Related<T>`
+        // one, not among the owner's `ManyToMany<T>` fields.
+        RelKind::ManyToMany if rel.owner.many_to_many.iter().any(|m| m.name == rel.name) => {
+            "ManyToManyField"
+        }
+        RelKind::ManyToMany => "ManyToManyRel",
     }
 }
 

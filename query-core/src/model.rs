@@ -30,6 +30,14 @@ pub trait Model: Sized + 'static {
     const TABLE: &'static str;
 
     #[doc(hidden)]
+    /// The relations the model declares forward (its foreign keys and
+    /// `ManyToMany<T>` fields, never its `Related<T>` ones): what the
+    /// `Related<Self>` field of another model reads at compile time to build
+    /// its reverse side. (Never a reverse relation, so that evaluating one
+    /// can't come back to itself, as on a self-referencing model.)
+    const FORWARD_RELATIONS: &'static [&'static crate::tree::RelMeta] = &[];
+
+    #[doc(hidden)]
     /// The model reached by a relation path `P`: one method per field,
     /// written by the derive (`product::ProductPath<P>`).
     type Path<P: PathLike<At = Self>>: RelPath<P = P>;

@@ -143,9 +143,9 @@ impl<T: Model> FieldType for Option<ForeignKey<T>> {
 impl<T: Model> crate::types::Nullable for Option<ForeignKey<T>> {}
 
 /// The rows of model `T` that point at this one: the reverse side of a
-/// `ForeignKey<Self>` field of `T` (declared with `reverse = "field"`;
-/// Django's `related_name`). Not a column: it holds what
-/// `prefetch_related` loaded.
+/// `ForeignKey<Self>` or a `ManyToMany<Self>` field of `T` (declared with
+/// `reverse = "field"`; Django's `related_name`). Not a column: it holds
+/// what `prefetch_related` loaded.
 pub struct Related<T> {
     rows: Option<Vec<T>>,
 }

@@ -64,8 +64,8 @@ pub struct FieldAttrs {
     pub through: Option<LitStr>,
 }
 
-/// A field that is not a column: the reverse of a foreign key, or a
-/// many-to-many relation.
+/// A field that is not a column: the reverse of a foreign key or of a
+/// many-to-many relation, or a many-to-many relation.
 pub struct Slot {
     /// The model reached.
     pub target: Type,

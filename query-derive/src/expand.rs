@@ -24,6 +24,9 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
     let mut relations = Vec::new();
     // Each relation field's `Relation<I>::REL`, for `META.relations`.
     let mut relation_refs = Vec::new();
+    // Those of the foreign keys and many-to-many fields only, for
+    // `FORWARD_RELATIONS`.
+    let mut forward_refs = Vec::new();
     let mut path_methods = Vec::new();
     let pk_ident = &pk.ident;
     let pk_ty = &pk.ty;
@@ -144,6 +147,7 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
                             <Self as ::query::Model>::META,
                             #field_name,
                             <#target as ::query::Model>::META,
+                            <#target as ::query::Model>::FORWARD_RELATIONS,
                             #reverse,
                         )
                     },
@@ -164,9 +168,13 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
             };
             // Spanned as the check above, so that a wrong `through` is
             // reported once, there.
-            relation_refs.push(quote_spanned! {rel_span=>
+            let rel_ref = quote_spanned! {rel_span=>
                 <#name as ::query::__private::Relation<#i>>::REL
-            });
+            };
+            if slot.many_to_many {
+                forward_refs.push(rel_ref.clone());
+            }
+            relation_refs.push(rel_ref);
             relations.push(quote! {
                 impl #p::Relation<#i> for #name {
                     type Target = #target;
@@ -298,6 +306,7 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
                 quote!(#p::NotNull)
             };
             relation_refs.push(quote!(<#name as #p::Relation<#i>>::REL));
+            forward_refs.push(quote!(<#name as #p::Relation<#i>>::REL));
             relations.push(quote! {
                 impl #p::Relation<#i> for #name {
                     type Target = #target;
@@ -412,6 +421,19 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
         }
     }
 
+    // Spanned on a `through = ".."` attribute if there is one (the only
+    // relation here whose evaluation can fail): its error is then reported
+    // there once, not also on the derive.
+    let forward_span = model
+        .fields
+        .iter()
+        .find_map(|f| f.through.as_ref().map(|l| l.span()))
+        .unwrap_or_else(proc_macro2::Span::call_site);
+    let forward_relations = quote_spanned! {forward_span=>
+        const FORWARD_RELATIONS: &'static [&'static ::query::__private::RelMeta] =
+            &[#(#forward_refs),*];
+    };
+
     let module_doc =
         format!("The typed fields of [`{name_str}`], for building queries: `{module}::*`.");
 
@@ -440,6 +462,8 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
             type Key = #pk_ty;
 
             const TABLE: &'static str = #table;
+
+            #forward_relations
 
             type Path<P: #p::PathLike<At = Self>> = #module::#path_type<P>;
 

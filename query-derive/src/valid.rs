@@ -81,8 +81,8 @@ fn on_delete(f: &FieldAttrs) -> Result<()> {
     }
 }
 
-/// `Related<T>` needs `reverse = "field"` (the foreign key of `T` it is the
-/// reverse of); `ManyToMany<T>` takes `through = "Model"` (or gets an
+/// `Related<T>` needs `reverse = "field"` (the foreign key or many-to-many
+/// field of `T` it is the reverse of); `ManyToMany<T>` takes `through = "Model"` (or gets an
 /// automatic table of pairs); neither attribute fits another field.
 fn relation_slot(f: &FieldAttrs) -> Result<()> {
     use syn::spanned::Spanned;
@@ -92,11 +92,11 @@ fn relation_slot(f: &FieldAttrs) -> Result<()> {
         match (&f.reverse, related) {
             (None, true) => Err(Error::new(
                 f.ty.span(),
-                "a `Related<T>` field needs `#[field(reverse = \"field\")]`: the foreign key of `T` that points here (Django's `related_name`)",
+                "a `Related<T>` field needs `#[field(reverse = \"field\")]`: the foreign key or many-to-many field of `T` that points here (Django's `related_name`)",
             )),
             (Some(lit), false) => Err(Error::new(
                 lit.span(),
-                "`reverse` is for `Related<T>` fields: the reverse side of a foreign key",
+                "`reverse` is for `Related<T>` fields: the reverse side of a foreign key or a many-to-many field",
             )),
             _ => Ok(()),
         },

@@ -11,9 +11,11 @@ use crate::meta::ModelMeta;
 pub enum RelKind {
     /// `ForeignKey<T>` / `OneToOne<T>`: the column is on the near side.
     ForeignKey,
-    /// `Related<T>` (`reverse = ".."`): the column is on the far side.
+    /// `Related<T>` (`reverse = ".."`) naming a foreign key of `T`: the
+    /// column is on the far side.
     Reverse,
-    /// `ManyToMany<T>`: through a table of pairs.
+    /// `ManyToMany<T>`, or `Related<T>` (`reverse = ".."`) naming a
+    /// `ManyToMany<Self>` field of `T`: through a table of pairs.
     ManyToMany,
 }
 
@@ -25,7 +27,7 @@ pub struct RelMeta {
     pub owner: &'static ModelMeta,
     /// The relation field's name (Django's lookup step).
     pub name: &'static str,
-    /// Foreign key, reverse or many-to-many.
+    /// Foreign key, reverse foreign key or many-to-many (either side).
     pub kind: RelKind,
     /// Whether a row on the near side can have no related row (a nullable
     /// key, or any to-many step).
@@ -91,29 +93,36 @@ impl RelMeta {
         }
     }
 
-    /// The reverse of the foreign key `to.<fk_name>`, which must point at
-    /// `owner`: checked at compile time (a const), so a wrong
-    /// `reverse = ".."` fails to compile.
+    /// The reverse side of the relation `to.<field>`, which must reach
+    /// `owner`: of a foreign key (Django's reverse foreign key, "ManyToOneRel"),
+    /// or of a `ManyToMany<T>` field (Django's reverse many-to-many,
+    /// "ManyToManyRel": the same table of pairs, its two columns swapped).
+    /// `forward` is `to`'s [`Model::FORWARD_RELATIONS`](crate::Model), where
+    /// its many-to-many fields are (they are no columns of `to.fields`).
+    /// Checked at compile time (a const), so a wrong `reverse = ".."` fails
+    /// to compile.
     ///
     /// # Panics
     ///
-    /// When `fk_name` is not a foreign key of `to` pointing at `owner`. The
-    /// derive calls this only in a `const` item, where the panic is the
-    /// compile error the user reads; it never runs at run time.
+    /// When `field` is neither a foreign key of `to` pointing at `owner` nor
+    /// a many-to-many field of `to` reaching `owner`. The derive calls this
+    /// only in a `const` item, where the panic is the compile error the user
+    /// reads; it never runs at run time.
     pub const fn reverse(
         owner: &'static ModelMeta,
         name: &'static str,
         to: &'static ModelMeta,
-        fk_name: &'static str,
+        forward: &'static [&'static RelMeta],
+        field: &'static str,
     ) -> Self {
         let mut i = 0;
         while i < to.fields.len() {
             let f = &to.fields[i];
-            if str_eq(f.name, fk_name) {
+            if str_eq(f.name, field) {
                 match f.fk_table {
                     Some(t) if str_eq(t, owner.table) => {}
                     _ => panic!(
-                        "`reverse` names a field of the related model that is not a foreign key to this model"
+                        "`reverse` names a field of the related model that is neither a foreign key nor a many-to-many field to this model"
                     ),
                 }
                 return RelMeta {
@@ -131,7 +140,40 @@ impl RelMeta {
             }
             i += 1;
         }
-        panic!("`reverse` names a field that the related model does not have")
+        let mut i = 0;
+        while i < forward.len() {
+            let r = forward[i];
+            if str_eq(r.name, field) {
+                let Some((table, near, far)) = r.through else {
+                    // (A foreign key is in `to.fields`, found above.)
+                    panic!(
+                        "`reverse` names a field that the related model does not have (as a foreign key or a many-to-many field)"
+                    )
+                };
+                if !matches!(r.kind, RelKind::ManyToMany) || !str_eq(r.to.table, owner.table) {
+                    panic!(
+                        "`reverse` names a many-to-many field of the related model that does not reach this model"
+                    );
+                }
+                return RelMeta {
+                    owner,
+                    name,
+                    kind: RelKind::ManyToMany,
+                    nullable: true,
+                    to_many: true,
+                    to,
+                    near_col: r.far_col,
+                    far_col: r.near_col,
+                    fk_field: usize::MAX,
+                    // The same pairs, seen from the other side.
+                    through: Some((table, far, near)),
+                };
+            }
+            i += 1;
+        }
+        panic!(
+            "`reverse` names a field that the related model does not have (as a foreign key or a many-to-many field)"
+        )
     }
 
     /// A many-to-many through `table (near, far)`.
