@@ -470,7 +470,7 @@ macro_rules! suite {
                     let (sql, params) = q.to_sql();
                     let p = Playlist::TABLE;
                     assert!(
-                        sql.ends_with(&format!(r#"WHERE "{p}"."id" IN (SELECT "{table}"."{to_playlist}" FROM "{table}" WHERE "{table}"."{to_track}" = ?)"#)),
+                        sql.ends_with(&format!(r#"WHERE "id" IN (SELECT "{table}"."{to_playlist}" FROM "{table}" WHERE "{table}"."{to_track}" = ?)"#)),
                         "{sql}"
                     );
                     assert_eq!(params, [Value::Integer(d.black_dog.id)]);
