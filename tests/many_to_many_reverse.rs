@@ -468,7 +468,7 @@ macro_rules! suite {
                     let q = track::playlists.of(&d.black_dog);
                     assert_eq!(playlist_names(&q.all(db)?), ["Live", "Rock"]);
                     let (sql, params) = q.to_sql();
-                    let p = Playlist::TABLE;
+                    assert!(sql.contains(&format!(r#"FROM "{}""#, Playlist::TABLE)), "{sql}");
                     assert!(
                         sql.ends_with(&format!(r#"WHERE "id" IN (SELECT "{table}"."{to_playlist}" FROM "{table}" WHERE "{table}"."{to_track}" = ?)"#)),
                         "{sql}"
