@@ -69,6 +69,26 @@ fn create_loop_rusqlite(db: &Db, rows: Vec<PlainProduct>) -> Vec<PlainProduct> {
     saved
 }
 
+/// 1,000 inserts through ONE prepared statement held for all rows (no cache
+/// lookup at all): the physical limit of a create loop.
+fn create_loop_held(db: &Db, rows: Vec<PlainProduct>) -> Vec<PlainProduct> {
+    let conn = db.connection();
+    let tx = conn.unchecked_transaction().unwrap();
+    let saved = {
+        let mut stmt = conn.prepare_cached(INSERT_SQL).unwrap();
+        rows.into_iter()
+            .map(|mut p| {
+                stmt.execute((&p.name, p.price, p.qty, p.rating, p.enabled, &p.description))
+                    .unwrap();
+                p.id = conn.last_insert_rowid();
+                p
+            })
+            .collect()
+    };
+    tx.commit().unwrap();
+    saved
+}
+
 fn bulk_query(db: &Db, rows: Vec<Product>) -> Vec<Product> {
     Product::objects().bulk_create(db, rows).unwrap()
 }
@@ -127,6 +147,13 @@ fn bench_insert_1000(c: &mut Criterion, db: &Db) {
         b.iter_batched(
             || fresh_plain(db),
             |rows| create_loop_rusqlite(db, rows),
+            BatchSize::PerIteration,
+        )
+    });
+    g.bench_function("rusqlite_held", |b| {
+        b.iter_batched(
+            || fresh_plain(db),
+            |rows| create_loop_held(db, rows),
             BatchSize::PerIteration,
         )
     });
@@ -240,6 +267,18 @@ fn main() {
             },
             Ratio {
                 group: "insert_1000",
+                numerator: "query",
+                denominator: "rusqlite_held",
+                target: "<= 1.10x (create loop vs one held statement)",
+            },
+            Ratio {
+                group: "insert_1000",
+                numerator: "query_bulk",
+                denominator: "rusqlite_bulk",
+                target: "<= 1.02x (bulk_create vs a hand-written multi-row INSERT)",
+            },
+            Ratio {
+                group: "insert_1000",
                 numerator: "query_bulk",
                 denominator: "rusqlite",
                 target: "<= 0.80x (bulk vs per-row baseline)",
@@ -286,6 +325,13 @@ fn paired_ratios(db: &Db) {
                     )),
                 ),
                 (
+                    "rusqlite_held",
+                    Box::new(timed_batched(
+                        || fresh_plain(db),
+                        |rows| create_loop_held(db, rows),
+                    )),
+                ),
+                (
                     "query_bulk",
                     Box::new(timed_batched(
                         || fresh_models(db),
@@ -306,6 +352,16 @@ fn paired_ratios(db: &Db) {
             "insert_1000",
             &[
                 ("query", "rusqlite", "<= 1.10x (create loop)"),
+                (
+                    "query",
+                    "rusqlite_held",
+                    "<= 1.10x (create loop vs one held statement)",
+                ),
+                (
+                    "query_bulk",
+                    "rusqlite_bulk",
+                    "<= 1.02x (bulk_create vs a hand-written multi-row INSERT)",
+                ),
                 (
                     "query_bulk",
                     "rusqlite",

@@ -51,6 +51,33 @@ pub(crate) fn write<'a, 'db>(
     Written { sql, db }
 }
 
+/// Writes a `SELECT` of the model's rows: from the model's cache of
+/// statement shapes when it has the shape's text (`write::shape`), else
+/// with the `Db`'s writer (keeping the text for the next run).
+pub(crate) fn write_select<'a, 'db>(
+    db: &'db Db,
+    model: ModelRef,
+    q: &'a Select<'a>,
+) -> Written<'a, 'db> {
+    let Some((key, params)) = crate::write::shape::key(q) else {
+        return write(db, Some(model), |w, sql| {
+            sql.text.reserve(256);
+            w.select(sql, q)
+        });
+    };
+    let shapes = &model.cache.backends[db.backend().index()].shapes;
+    let mut sql = Sql::with_buffer(db.take_sql_buffer(), Some(model));
+    if shapes.copy_into(&key, &mut sql.text) {
+        sql.placeholders = params.len();
+        sql.params = params;
+        return Written { sql, db };
+    }
+    sql.text.reserve(256);
+    db.writer().select(&mut sql, q);
+    shapes.insert(key, &sql.text);
+    Written { sql, db }
+}
+
 /// Runs a `SELECT` of model rows and maps each row until `each` says stop.
 fn for_each_row<M: Model>(
     db: &Db,
@@ -60,10 +87,7 @@ fn for_each_row<M: Model>(
     if select.selects_nothing() {
         return Ok(());
     }
-    let w = write(db, Some(model_ref::<M>()), |w, sql| {
-        sql.text.reserve(256);
-        w.select(sql, select)
-    });
+    let w = write_select(db, model_ref::<M>(), select);
     db.query_params(&w.text, &w.params, &mut |row| {
         Ok(each(M::from_row(row, 0)?))
     })
@@ -111,10 +135,7 @@ pub(crate) fn all_with<M: Model, R>(
     }
     // A sliced query says how many rows to expect.
     let mut out = Vec::with_capacity(q.limit.map_or(0, |l| l.min(1024) as usize));
-    let w = write(db, Some(model_ref::<M>()), |w, sql| {
-        sql.text.reserve(256);
-        w.select(sql, q)
-    });
+    let w = write_select(db, model_ref::<M>(), q);
     db.query_params(&w.text, &w.params, &mut |row| {
         // A backend that knows the result's size (PostgreSQL) lets the
         // vector be allocated once.
@@ -144,7 +165,7 @@ pub(crate) fn get_with<M: Model, R>(
             model: M::META.name,
         });
     }
-    let w = write(db, Some(model_ref::<M>()), |w, sql| w.select(sql, q));
+    let w = write_select(db, model_ref::<M>(), q);
     // Equality on the primary key or a unique column can't match twice;
     // otherwise count further rows (without reading them), as Django does.
     let meta = M::META;
@@ -207,7 +228,7 @@ pub(crate) fn optional_with<M: Model, R>(
     if q.selects_nothing() {
         return Ok(None);
     }
-    let w = write(db, Some(model_ref::<M>()), |w, sql| w.select(sql, q));
+    let w = write_select(db, model_ref::<M>(), q);
     let mut found = None;
     db.query_params(&w.text, &w.params, &mut |row| {
         found = Some(read(row)?);

@@ -345,6 +345,8 @@ pub struct BackendStatements {
     pub(crate) insert: [OnceLock<String>; 2],
     pub(crate) update_by_pk: OnceLock<String>,
     pub(crate) delete_by_pk: OnceLock<String>,
+    /// The texts of the common `SELECT` shapes (`write::shape`).
+    pub(crate) shapes: crate::write::Shapes,
 }
 
 impl BackendStatements {
@@ -353,6 +355,7 @@ impl BackendStatements {
             insert: [OnceLock::new(), OnceLock::new()],
             update_by_pk: OnceLock::new(),
             delete_by_pk: OnceLock::new(),
+            shapes: crate::write::Shapes::new(),
         }
     }
 }

@@ -8,6 +8,9 @@
 //! crate-private, so it is sealed: adding a method is not a breaking change.
 
 mod joins;
+pub(crate) mod shape;
+
+pub(crate) use self::shape::Shapes;
 
 use std::borrow::Cow;
 
