@@ -6,6 +6,8 @@
 //! not every bench uses every item.
 #![allow(dead_code)]
 
+pub mod peak;
+
 use std::fs;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
