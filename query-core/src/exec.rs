@@ -74,7 +74,7 @@ pub(crate) fn write_select<'a, 'db>(
     }
     sql.text.reserve(256);
     db.writer().select(&mut sql, q);
-    shapes.insert(key, &sql.text);
+    shapes.insert(&key, &sql.text);
     Written { sql, db }
 }
 

@@ -62,10 +62,10 @@ struct More<M> {
     values: usize,
     /// Whether rows are grouped (an aggregate is annotated, or filtered on).
     grouped: bool,
-    /// Each annotation as the user built it, and the `filter()` group its
-    /// joins belong to: a `filter` or `order_by` on the same value reuses
-    /// them.
-    annotations: Vec<(Expr, u32)>,
+    /// Each annotation as the user built it, and as it is selected (its
+    /// joins placed): a `filter` or `order_by` on the same value uses the
+    /// selected form, so the same joins.
+    annotations: Vec<(Expr, Expr)>,
     /// `select_related`: each to-one step and what reads its model from a
     /// row (steps in the order of their columns in the row).
     related: Vec<(&'static PathNode, HydrateFn<M>)>,
@@ -132,8 +132,8 @@ impl<M, S> QuerySet<M, S> {
         self.more.as_deref().is_some_and(|m| m.grouped)
     }
 
-    /// The annotations and their join groups.
-    fn annotations(&self) -> &[(Expr, u32)] {
+    /// The annotations, as built and as selected.
+    fn annotations(&self) -> &[(Expr, Expr)] {
         self.more.as_deref().map_or(&[], |m| &m.annotations)
     }
 
@@ -317,57 +317,46 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
     /// comes first), else the shared group 0, whose joins every annotation
     /// and listed value reuses (so a `filter()` after `annotate` joins
     /// again, as in Django).
-    fn group_for(&mut self, e: &Expr) -> u32 {
+    fn group_for(&self, e: &Expr) -> u32 {
         fn first_to_many(node: &'static PathNode) -> Option<&'static PathNode> {
             node.steps().into_iter().find(|s| s.to_many())
         }
-        let mut step = None;
-        e.for_each_column(&mut |c| {
-            if step.is_none() {
-                step = c.path.and_then(first_to_many);
-            }
+        let step = std::cell::Cell::new(None);
+        e.any_column(&|c| {
+            step.set(c.path.and_then(first_to_many));
+            step.get().is_some()
         });
-        if let Some(step) = step {
-            let mut found = 0;
-            let mut visit = |c: &Cond| {
-                if let Cond::Group(g, inner) = c {
-                    let mut same = false;
-                    inner.for_each_expr(&mut |e| {
-                        e.for_each_column(&mut |c| {
-                            same |= c.path.and_then(first_to_many).is_some_and(|s| s.same(step))
-                        })
-                    });
-                    if same {
-                        found = found.max(*g);
-                    }
-                }
-            };
-            match &self.filter {
-                Cond::And(parts) => parts.iter().for_each(&mut visit),
-                c => visit(c),
-            }
-            if found > 0 {
-                return found;
-            }
-        }
+        let Some(step) = step.get() else {
+            return 0;
+        };
+        let parts = match &self.filter {
+            Cond::And(parts) => parts.as_slice(),
+            c => std::slice::from_ref(c),
+        };
         // Django's annotations reuse the joins there are: those of the
-        // shared group.
-        0
+        // latest `filter()` through the same relation, else the shared
+        // group 0.
+        parts
+            .iter()
+            .filter_map(|c| match c {
+                Cond::Group(g, inner)
+                    if inner.any_column(&|c| {
+                        c.path.and_then(first_to_many).is_some_and(|s| s.same(step))
+                    }) =>
+                {
+                    Some(*g)
+                }
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0)
     }
 
     /// Puts each aggregate of `e` over a to-many relation in its joins'
     /// group: an annotation's own, or (for one not annotated) its own.
-    fn place(&mut self, e: &mut Expr) {
-        if let Some(g) = self
-            .annotations()
-            .iter()
-            .find(|(a, _)| a == e)
-            .map(|(_, g)| *g)
-        {
-            if g > 0 {
-                let inner = std::mem::replace(e, Expr::Value(Value::Null));
-                *e = Expr::Group(g, Box::new(inner));
-            }
+    fn place(&self, e: &mut Expr) {
+        if let Some((_, placed)) = self.annotations().iter().find(|(a, _)| a == e) {
+            *e = placed.clone();
             return;
         }
         match e {
@@ -395,17 +384,11 @@ impl<M: Model, S: Shape<M>> QuerySet<M, S> {
         columns.push_exprs(&mut exprs);
         for mut e in exprs {
             if e.has_aggregate() {
-                self.more_mut().grouped = true;
                 let original = e.clone();
-                let g = if e.has_paths(true) {
-                    self.group_for(&e)
-                } else {
-                    0
-                };
-                if g > 0 {
-                    e = Expr::Group(g, Box::new(e));
-                }
-                self.more_mut().annotations.push((original, g));
+                self.place(&mut e);
+                let more = self.more_mut();
+                more.grouped = true;
+                more.annotations.push((original, e.clone()));
             }
             self.more_mut().select.push(e);
         }
@@ -862,13 +845,12 @@ impl<M: Model> QuerySet<M> {
         if self.none {
             return Ok(A::empty());
         }
-        let mut this = self.clone();
         let mut exprs = Vec::new();
         aggregates.push_exprs(&mut exprs);
         for e in &mut exprs {
-            this.place(e);
+            self.place(e);
         }
-        let q = this.query();
+        let q = self.query();
         let select = if q.is_sliced() || q.distinct || !q.group_by.is_empty() {
             // Over the query set's rows, as a subquery under the table's
             // name (so the aggregates' columns read from it).

@@ -193,17 +193,9 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
             });
             reads.push(quote! { #ident: ::core::default::Default::default() });
             let doc = format!("The `{field_name}` relation of [`{name_str}`]: a path to follow.");
-            consts.push(quote! {
-                #[doc = #doc]
-                pub const #ident: <#target as ::query::Model>::Path<
-                    #p::Join<super::#name, #i, #p::Root<super::#name>>,
-                > = #p::RelPath::NEW;
-            });
-            path_methods.push(quote! {
-                pub fn #ident(self) -> <#target as ::query::Model>::Path<#p::Join<super::#name, #i, P>> {
-                    #p::RelPath::NEW
-                }
-            });
+            let (constant, method) = relation_path(name, ident, target, i, &doc);
+            consts.push(constant);
+            path_methods.push(method);
             continue;
         }
         let c = column_index(i);
@@ -393,17 +385,9 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
             let doc = format!(
                 "The `{field_name}` foreign key of [`{name_str}`] (column `{column}`): a path to follow."
             );
-            consts.push(quote! {
-                #[doc = #doc]
-                pub const #ident: <#target as ::query::Model>::Path<
-                    #p::Join<super::#name, #i, #p::Root<super::#name>>,
-                > = #p::RelPath::NEW;
-            });
-            path_methods.push(quote! {
-                pub fn #ident(self) -> <#target as ::query::Model>::Path<#p::Join<super::#name, #i, P>> {
-                    #p::RelPath::NEW
-                }
-            });
+            let (constant, method) = relation_path(name, ident, target, i, &doc);
+            consts.push(constant);
+            path_methods.push(method);
         } else {
             let doc = format!("The `{field_name}` field of [`{name_str}`] (column `{column}`).");
             consts.push(quote! {
@@ -561,6 +545,32 @@ pub fn derive(input: &DeriveInput, model: &ModelAttrs) -> Result<TokenStream> {
 }
 
 /// The last identifier of a type's path (`Track` for `crate::music::Track`).
+/// A relation field's constant in the fields module (the path from the
+/// model) and its method on path types (the path continued), both typed by
+/// the model reached.
+fn relation_path(
+    name: &syn::Ident,
+    ident: &syn::Ident,
+    target: &syn::Type,
+    i: usize,
+    doc: &str,
+) -> (TokenStream, TokenStream) {
+    let p = quote!(::query::__private);
+    (
+        quote! {
+            #[doc = #doc]
+            pub const #ident: <#target as ::query::Model>::Path<
+                #p::Join<super::#name, #i, #p::Root<super::#name>>,
+            > = #p::RelPath::NEW;
+        },
+        quote! {
+            pub fn #ident(self) -> <#target as ::query::Model>::Path<#p::Join<super::#name, #i, P>> {
+                #p::RelPath::NEW
+            }
+        },
+    )
+}
+
 fn last_ident(ty: &syn::Type) -> Option<String> {
     match ty {
         syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),

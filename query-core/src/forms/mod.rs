@@ -514,11 +514,17 @@ pub mod __private {
     /// Fails at compile time when a `ModelForm` lists a field the model sets
     /// itself (`auto_now`, `auto_now_add`, the automatic key), as Django's
     /// "cannot be specified for Post model form as it is a non-editable field".
+    ///
+    /// # Panics
+    ///
+    /// On such a field. The derive calls this only in a `const` item, where
+    /// the panic is the compile error the user reads; it never runs at run
+    /// time.
     pub const fn assert_editable(meta: &crate::meta::ModelMeta, name: &str) {
         let mut i = 0;
         while i < meta.fields.len() {
             let f = &meta.fields[i];
-            if str_eq(f.name, name) {
+            if crate::tree::str_eq(f.name, name) {
                 if f.auto_now || f.auto_now_add {
                     panic!(
                         "a ModelForm can't edit an `auto_now` or `auto_now_add` field: the model sets it on save"
@@ -533,21 +539,6 @@ pub mod __private {
             }
             i += 1;
         }
-    }
-
-    const fn str_eq(a: &str, b: &str) -> bool {
-        let (a, b) = (a.as_bytes(), b.as_bytes());
-        if a.len() != b.len() {
-            return false;
-        }
-        let mut i = 0;
-        while i < a.len() {
-            if a[i] != b[i] {
-                return false;
-            }
-            i += 1;
-        }
-        true
     }
 
     /// A `bool` field (for `widget = "checkbox"`).

@@ -197,62 +197,53 @@ impl Cond {
         }
     }
 
+    /// Whether `f` holds for an expression of the condition; `subquery` is
+    /// the answer for the conditions that are subqueries of their own
+    /// (`Exists`, `SelfIn`, `InPairs`), whose expressions are not this
+    /// statement's. The one walk of a condition's expressions.
     #[inline]
-    /// Whether a column of this condition is reached through a relation
-    /// (so that the statement joins, or needs a subquery).
-    pub fn has_paths(&self) -> bool {
-        let expr = |e: &Expr| e.has_paths(false);
+    fn any_expr(&self, subquery: bool, f: &impl Fn(&Expr) -> bool) -> bool {
         match self {
             Cond::Empty => false,
-            Cond::Cmp { lhs, rhs, .. } => expr(lhs) || expr(rhs),
-            Cond::Text { lhs, .. }
-            | Cond::Regex { lhs, .. }
-            | Cond::In { lhs, .. }
-            | Cond::Range { lhs, .. }
-            | Cond::IsNull { lhs, .. } => expr(lhs),
-            Cond::And(c) | Cond::Or(c) => c.iter().any(Cond::has_paths),
-            Cond::Not(c) | Cond::Group(_, c) => c.has_paths(),
-            Cond::Exists { .. } | Cond::SelfIn { .. } | Cond::InPairs { .. } => true,
-        }
-    }
-
-    /// Whether a column of this condition is reached through a to-many
-    /// relation (outside the subqueries of `Exists` and `SelfIn`).
-    pub fn has_to_many_paths(&self) -> bool {
-        let expr = |e: &Expr| e.has_paths(true);
-        match self {
-            Cond::Empty | Cond::Exists { .. } | Cond::SelfIn { .. } | Cond::InPairs { .. } => false,
-            Cond::Cmp { lhs, rhs, .. } => expr(lhs) || expr(rhs),
-            Cond::Text { lhs, .. }
-            | Cond::Regex { lhs, .. }
-            | Cond::In { lhs, .. }
-            | Cond::Range { lhs, .. }
-            | Cond::IsNull { lhs, .. } => expr(lhs),
-            Cond::And(c) | Cond::Or(c) => c.iter().any(Cond::has_to_many_paths),
-            Cond::Not(c) | Cond::Group(_, c) => c.has_to_many_paths(),
-        }
-    }
-
-    /// Calls `f` on each expression of the condition (outside the
-    /// subqueries of `Exists`, `SelfIn` and `InPairs`).
-    pub fn for_each_expr(&self, f: &mut dyn FnMut(&Expr)) {
-        match self {
-            Cond::Empty | Cond::Exists { .. } | Cond::SelfIn { .. } | Cond::InPairs { .. } => {}
-            Cond::Cmp { lhs, rhs, .. } => {
-                f(lhs);
-                f(rhs);
-            }
+            Cond::Exists { .. } | Cond::SelfIn { .. } | Cond::InPairs { .. } => subquery,
+            Cond::Cmp { lhs, rhs, .. } => f(lhs) || f(rhs),
             Cond::Text { lhs, .. }
             | Cond::Regex { lhs, .. }
             | Cond::In { lhs, .. }
             | Cond::Range { lhs, .. }
             | Cond::IsNull { lhs, .. } => f(lhs),
-            Cond::And(c) | Cond::Or(c) => c.iter().for_each(|c| c.for_each_expr(f)),
-            Cond::Not(c) | Cond::Group(_, c) => c.for_each_expr(f),
+            Cond::And(c) | Cond::Or(c) => c.iter().any(|c| c.any_expr(subquery, f)),
+            Cond::Not(c) | Cond::Group(_, c) => c.any_expr(subquery, f),
         }
     }
 
-    /// Calls `f` on each expression of the condition, to change it.
+    /// Whether a column of this condition is reached through a relation
+    /// (so that the statement joins, or needs a subquery).
+    #[inline]
+    pub fn has_paths(&self) -> bool {
+        self.any_expr(true, &|e| e.has_paths(false))
+    }
+
+    /// Whether a column of this condition is reached through a to-many
+    /// relation (outside the subqueries of `Exists` and `SelfIn`).
+    pub fn has_to_many_paths(&self) -> bool {
+        self.any_expr(false, &|e| e.has_paths(true))
+    }
+
+    /// Whether an aggregate is part of the condition (so that it belongs in
+    /// `HAVING`).
+    pub fn has_aggregate(&self) -> bool {
+        self.any_expr(false, &Expr::has_aggregate)
+    }
+
+    /// Whether a column of the condition satisfies `f` (outside its
+    /// subqueries).
+    pub fn any_column(&self, f: &impl Fn(&super::Column) -> bool) -> bool {
+        self.any_expr(false, &|e| e.any_column(f))
+    }
+
+    /// Calls `f` on each expression of the condition, to change it
+    /// (outside its subqueries).
     pub fn for_each_expr_mut(&mut self, f: &mut dyn FnMut(&mut Expr)) {
         match self {
             Cond::Empty | Cond::Exists { .. } | Cond::SelfIn { .. } | Cond::InPairs { .. } => {}
@@ -267,22 +258,6 @@ impl Cond {
             | Cond::IsNull { lhs, .. } => f(lhs),
             Cond::And(c) | Cond::Or(c) => c.iter_mut().for_each(|c| c.for_each_expr_mut(f)),
             Cond::Not(c) | Cond::Group(_, c) => c.for_each_expr_mut(f),
-        }
-    }
-
-    /// Whether an aggregate is part of the condition (so that it belongs in
-    /// `HAVING`).
-    pub fn has_aggregate(&self) -> bool {
-        match self {
-            Cond::Empty | Cond::Exists { .. } | Cond::SelfIn { .. } | Cond::InPairs { .. } => false,
-            Cond::Cmp { lhs, rhs, .. } => lhs.has_aggregate() || rhs.has_aggregate(),
-            Cond::Text { lhs, .. }
-            | Cond::In { lhs, .. }
-            | Cond::Range { lhs, .. }
-            | Cond::IsNull { lhs, .. }
-            | Cond::Regex { lhs, .. } => lhs.has_aggregate(),
-            Cond::And(c) | Cond::Or(c) => c.iter().any(Cond::has_aggregate),
-            Cond::Not(c) | Cond::Group(_, c) => c.has_aggregate(),
         }
     }
 

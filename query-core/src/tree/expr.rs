@@ -214,32 +214,18 @@ impl Expr {
     /// Whether a column of this expression is reached through a relation;
     /// with `to_many`, through a to-many one.
     pub fn has_paths(&self, to_many: bool) -> bool {
-        match self {
-            Expr::Column(c) => c.path.is_some_and(|p| !to_many || p.to_many()),
-            Expr::Value(_) => false,
-            Expr::Func(_, args) => args.iter().any(|a| a.has_paths(to_many)),
-            Expr::Aggregate { arg, .. } => arg.as_deref().is_some_and(|a| a.has_paths(to_many)),
-            Expr::Binary(l, _, r) => l.has_paths(to_many) || r.has_paths(to_many),
-            Expr::Cast(e, _) | Expr::Group(_, e) => e.has_paths(to_many),
-        }
+        self.any_column(&|c| c.path.is_some_and(|p| !to_many || p.to_many()))
     }
 
-    /// Calls `f` on each column of the expression.
-    pub fn for_each_column(&self, f: &mut dyn FnMut(&Column)) {
+    /// Whether a column of the expression satisfies `f`.
+    pub fn any_column(&self, f: &impl Fn(&Column) -> bool) -> bool {
         match self {
             Expr::Column(c) => f(c),
-            Expr::Value(_) => {}
-            Expr::Func(_, args) => args.iter().for_each(|a| a.for_each_column(f)),
-            Expr::Aggregate { arg, .. } => {
-                if let Some(a) = arg {
-                    a.for_each_column(f)
-                }
-            }
-            Expr::Binary(l, _, r) => {
-                l.for_each_column(f);
-                r.for_each_column(f);
-            }
-            Expr::Cast(e, _) | Expr::Group(_, e) => e.for_each_column(f),
+            Expr::Value(_) => false,
+            Expr::Func(_, args) => args.iter().any(|a| a.any_column(f)),
+            Expr::Aggregate { arg, .. } => arg.as_deref().is_some_and(|a| a.any_column(f)),
+            Expr::Binary(l, _, r) => l.any_column(f) || r.any_column(f),
+            Expr::Cast(e, _) | Expr::Group(_, e) => e.any_column(f),
         }
     }
 

@@ -22,6 +22,7 @@ mod stmt;
 
 pub use self::cond::{Cmp, Cond, TextOp};
 pub use self::expr::{AggregateFunc, BinOp, Column, DatePart, Expr, ExtractPart, Func, TableName};
+pub(crate) use self::path::str_eq;
 pub use self::path::{PathNode, RelKind, RelMeta};
 pub use self::stmt::{
     Compound, Delete, From, Insert, InsertRows, Join, JoinKind, OrderTerm, Select, SelectColumns,

@@ -49,7 +49,9 @@ pub struct RelMeta {
     pub through: Option<(&'static str, &'static str, &'static str)>,
 }
 
-const fn str_eq(a: &str, b: &str) -> bool {
+/// Whether two texts are equal, in a `const` (where `==` on `str` can't be
+/// used): the compile-time checks of the derives.
+pub(crate) const fn str_eq(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len() != b.len() {
         return false;

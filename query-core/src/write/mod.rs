@@ -121,52 +121,50 @@ pub(crate) fn qualified(out: &mut String, table: &str, column: &str) {
     quote(out, column);
 }
 
-/// The model's qualified column list (`"t"."a", "t"."b"`), built once per
-/// program: the same text on every backend.
-pub(crate) fn select_list(model: ModelRef) -> &'static str {
+/// The model's column names, each `"table"."column"` or, `bare`,
+/// `"column"`: built once per program, the same on every backend.
+fn column_names(model: ModelRef, bare: bool) -> &'static [String] {
     let meta = model.meta;
-    model.cache.select_list.get_or_init(|| {
-        let mut s = String::with_capacity(32 * meta.fields.len());
-        for (i, f) in meta.fields.iter().enumerate() {
-            if i > 0 {
-                s.push_str(", ");
-            }
-            qualified(&mut s, meta.table, f.column);
-        }
-        s
-    })
-}
-
-/// The model's unqualified column list (`"a", "b"`), built once per
-/// program: for one-table statements.
-pub(crate) fn bare_list(model: ModelRef) -> &'static str {
-    let meta = model.meta;
-    model.cache.bare_list.get_or_init(|| {
-        let mut s = String::with_capacity(16 * meta.fields.len());
-        for (i, f) in meta.fields.iter().enumerate() {
-            if i > 0 {
-                s.push_str(", ");
-            }
-            quote(&mut s, f.column);
-        }
-        s
-    })
-}
-
-/// The cached `"column"` of field `index` of the model.
-fn cached_bare_column(model: ModelRef, index: usize) -> Option<&'static str> {
-    let meta = model.meta;
-    let names = model.cache.bare.get_or_init(|| {
+    let cell = if bare {
+        &model.cache.bare
+    } else {
+        &model.cache.qualified
+    };
+    cell.get_or_init(|| {
         meta.fields
             .iter()
             .map(|f| {
                 let mut s = String::new();
-                quote(&mut s, f.column);
+                if bare {
+                    quote(&mut s, f.column);
+                } else {
+                    qualified(&mut s, meta.table, f.column);
+                }
                 s
             })
             .collect()
-    });
-    names.get(index).map(String::as_str)
+    })
+}
+
+/// The model's column list (`"t"."a", "t"."b"`, or `bare`: `"a", "b"`),
+/// built once per program.
+fn column_list(model: ModelRef, bare: bool) -> &'static str {
+    let cell = if bare {
+        &model.cache.bare_list
+    } else {
+        &model.cache.select_list
+    };
+    cell.get_or_init(|| column_names(model, bare).join(", "))
+}
+
+/// The model's qualified column list (`"t"."a", "t"."b"`).
+pub(crate) fn select_list(model: ModelRef) -> &'static str {
+    column_list(model, false)
+}
+
+/// The cached name of field `index` of the model (see [`column_names`]).
+fn cached_column(model: ModelRef, index: usize, bare: bool) -> Option<&'static str> {
+    column_names(model, bare).get(index).map(String::as_str)
 }
 
 /// The model's quoted table name, built once per program.
@@ -177,22 +175,6 @@ fn quoted_table(model: ModelRef) -> &'static str {
         quote(&mut s, meta.table);
         s
     })
-}
-
-/// The cached `"table"."column"` of field `index` of the model.
-fn cached_column(model: ModelRef, index: usize) -> Option<&'static str> {
-    let meta = model.meta;
-    let names = model.cache.qualified.get_or_init(|| {
-        meta.fields
-            .iter()
-            .map(|f| {
-                let mut s = String::new();
-                qualified(&mut s, meta.table, f.column);
-                s
-            })
-            .collect()
-    });
-    names.get(index).map(String::as_str)
 }
 
 /// Writes statements for one backend. Every method has the shared
@@ -362,7 +344,7 @@ pub(crate) trait Writer: Sync {
             // One table: unqualified.
             match (c.field, out.model) {
                 (Some(index), Some(model)) if model.meta.table == t => {
-                    if let Some(name) = cached_bare_column(model, index) {
+                    if let Some(name) = cached_column(model, index, true) {
                         out.push(name);
                         return;
                     }
@@ -374,7 +356,7 @@ pub(crate) trait Writer: Sync {
         }
         if let (Some(index), Some(model), TableName::Table(t)) = (c.field, out.model, c.table)
             && t == model.meta.table
-            && let Some(name) = cached_column(model, index)
+            && let Some(name) = cached_column(model, index, false)
         {
             out.push(name);
             return;
@@ -821,11 +803,7 @@ pub(crate) trait Writer: Sync {
         }
         match &s.columns {
             SelectColumns::Model(m) => {
-                out.push(if out.bare.is_some() {
-                    bare_list(*m)
-                } else {
-                    select_list(*m)
-                });
+                out.push(column_list(*m, out.bare.is_some()));
                 for node in s.related {
                     let alias = out.scopes.last().and_then(|sc| sc.alias(node, 0));
                     for f in node.rel.to.fields {

@@ -19,6 +19,28 @@ use std::sync::Mutex;
 use crate::tree::{Cmp, Cond, Expr, From, OrderTerm, Select, SelectColumns};
 use crate::value::Value;
 
+/// The longest key kept (a shape with more conditions or ordering terms is
+/// written every time): on the stack, so finding a shape allocates nothing.
+const MAX_KEY: usize = 24;
+
+/// A shape's key, built on the stack.
+pub(crate) struct Key {
+    words: [u32; MAX_KEY],
+    len: usize,
+}
+
+impl Key {
+    fn push(&mut self, word: u32) -> Option<()> {
+        *self.words.get_mut(self.len)? = word;
+        self.len += 1;
+        Some(())
+    }
+
+    fn as_slice(&self) -> &[u32] {
+        &self.words[..self.len]
+    }
+}
+
 /// At most this many shapes are kept per model and backend (a program has
 /// a handful of hot query shapes per model; the rest are written each time).
 const MAX_SHAPES: usize = 32;
@@ -36,7 +58,8 @@ impl Shapes {
     }
 
     /// Appends the text cached for `key` to `out`; false when there is none.
-    pub(crate) fn copy_into(&self, key: &[u32], out: &mut String) -> bool {
+    pub(crate) fn copy_into(&self, key: &Key, out: &mut String) -> bool {
+        let key = key.as_slice();
         let Ok(shapes) = self.0.lock() else {
             return false;
         };
@@ -50,19 +73,20 @@ impl Shapes {
     }
 
     /// Keeps `text` for `key` (unless the cache is full).
-    pub(crate) fn insert(&self, key: Vec<u32>, text: &str) {
+    pub(crate) fn insert(&self, key: &Key, text: &str) {
+        let key = key.as_slice();
         if let Ok(mut shapes) = self.0.lock()
             && shapes.len() < MAX_SHAPES
             && !shapes.iter().any(|(k, _)| **k == *key)
         {
-            shapes.push((key.into_boxed_slice(), text.into()));
+            shapes.push((key.into(), text.into()));
         }
     }
 }
 
 /// The shape's key, and its bound values in the order the writer binds
 /// them; `None` for a statement that is not of the cached shape.
-pub(crate) fn key<'a>(s: &'a Select<'a>) -> Option<(Vec<u32>, Vec<Cow<'a, Value>>)> {
+pub(crate) fn key<'a>(s: &'a Select<'a>) -> Option<(Key, Vec<Cow<'a, Value>>)> {
     if !matches!(s.columns, SelectColumns::Model(_))
         || !matches!(s.from, From::Table(_))
         || !s.joins.is_empty()
@@ -75,36 +99,42 @@ pub(crate) fn key<'a>(s: &'a Select<'a>) -> Option<(Vec<u32>, Vec<Cow<'a, Value>
     {
         return None;
     }
-    let mut key = Vec::with_capacity(8);
-    let mut values = Vec::with_capacity(2);
-    key.push(u32::from(s.distinct));
+    let mut key = Key {
+        words: [0; MAX_KEY],
+        len: 0,
+    };
+    // (Allocated on the first value: a statement of another shape is
+    // turned away without an allocation.)
+    let mut values = Vec::new();
+    key.push(u32::from(s.distinct))?;
     match s.filter {
-        None | Some(Cond::Empty) => key.push(0),
+        None | Some(Cond::Empty) => key.push(0)?,
         Some(Cond::And(parts)) => {
-            key.push(u32::try_from(parts.len()).ok()?);
+            key.push(u32::try_from(parts.len()).ok()?)?;
             for c in parts {
                 comparison(c, &mut key, &mut values)?;
             }
         }
         Some(c) => {
-            key.push(1);
+            key.push(1)?;
             comparison(c, &mut key, &mut values)?;
         }
     }
-    key.push(u32::try_from(s.order.len()).ok()?);
+    key.push(u32::try_from(s.order.len()).ok()?)?;
     for OrderTerm { expr, desc } in s.order.iter() {
-        key.push(own_field(expr)? * 2 + u32::from(*desc));
+        key.push(own_field(expr)? * 2 + u32::from(*desc))?;
     }
     // LIMIT and OFFSET are literals in the text.
-    let split = |n: u64| [(n >> 32) as u32, n as u32];
-    match s.limit {
-        Some(l) => {
-            key.push(1);
-            key.extend(split(l));
-        }
-        None => key.push(0),
+    let (limit, has_limit) = (s.limit.unwrap_or(0), s.limit.is_some());
+    for word in [
+        u32::from(has_limit),
+        (limit >> 32) as u32,
+        limit as u32,
+        (s.offset >> 32) as u32,
+        s.offset as u32,
+    ] {
+        key.push(word)?;
     }
-    key.extend(split(s.offset));
     Some((key, values))
 }
 
@@ -117,7 +147,7 @@ fn own_field(e: &Expr) -> Option<u32> {
 }
 
 /// `column <op> value`: its part of the key, and its value.
-fn comparison<'a>(c: &'a Cond, key: &mut Vec<u32>, values: &mut Vec<Cow<'a, Value>>) -> Option<()> {
+fn comparison<'a>(c: &'a Cond, key: &mut Key, values: &mut Vec<Cow<'a, Value>>) -> Option<()> {
     let Cond::Cmp { lhs, op, rhs, .. } = c else {
         return None;
     };
@@ -137,7 +167,7 @@ fn comparison<'a>(c: &'a Cond, key: &mut Vec<u32>, values: &mut Vec<Cow<'a, Valu
         Cmp::Lt => 4,
         Cmp::Lte => 5,
     };
-    key.push(own_field(lhs)? * 8 + op);
+    key.push(own_field(lhs)? * 8 + op)?;
     values.push(Cow::Borrowed(v));
     Some(())
 }
@@ -189,7 +219,7 @@ mod tests {
         let (sa, sb) = (model_select(&a), model_select(&b));
         let (ka, va) = key(&sa).unwrap();
         let (kb, vb) = key(&sb).unwrap();
-        assert_eq!(ka, kb);
+        assert_eq!(ka.as_slice(), kb.as_slice());
         assert_eq!(
             va,
             [
@@ -209,7 +239,7 @@ mod tests {
     #[test]
     fn other_fields_operators_orders_and_slices_are_other_shapes() {
         let base = cmp(0, Cmp::Eq, Value::Integer(1));
-        let k = |s: Select<'_>| key(&s).unwrap().0;
+        let k = |s: Select<'_>| key(&s).unwrap().0.as_slice().to_vec();
         let plain = k(model_select(&base));
         let other_field = cmp(1, Cmp::Eq, Value::Integer(1));
         let other_op = cmp(0, Cmp::Ne, Value::Integer(1));
@@ -246,6 +276,16 @@ mod tests {
             ..model_select(&base)
         };
         assert_ne!(plain, k(distinct));
+    }
+
+    #[test]
+    fn a_shape_longer_than_a_key_is_written_every_time() {
+        let many = Cond::And(
+            (0..30)
+                .map(|i| cmp(i, Cmp::Eq, Value::Integer(1)))
+                .collect(),
+        );
+        assert!(key(&model_select(&many)).is_none());
     }
 
     #[test]
